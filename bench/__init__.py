@@ -1,0 +1,1 @@
+"""Benchmarks, run with `omni bench NAME`; each module has `run(**options) -> dict`."""

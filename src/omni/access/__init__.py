@@ -1,0 +1,1 @@
+"""Access: users, API tokens (and, with issue 4: roles, permissions, data scopes)."""

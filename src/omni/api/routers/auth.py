@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+
+from omni.access.services import tokens
+from omni.kernel.errors import NotFound
+
+from ..auth import request_actor
+from ..schemas import ERRORS, Input
+
+router = Router()
+
+
+class TokenIn(Input):
+    username: str = Field(min_length=1, max_length=150)
+    password: str = Field(min_length=1, max_length=128)
+    name: str = Field(default="api", min_length=1, max_length=100)
+
+
+class TokenOut(Schema):
+    id: int
+    token: str
+    token_type: str = "Bearer"
+    expires_at: dt.datetime
+
+
+class NewTokenIn(Input):
+    name: str = Field(min_length=1, max_length=100)
+
+
+class TokenInfo(Schema):
+    id: int
+    name: str
+    prefix: str
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+def _out(issued: tokens.IssuedToken) -> TokenOut:
+    return TokenOut(id=issued.token_id, token=issued.token, expires_at=issued.expires_at)
+
+
+@router.post(
+    "/token", response={200: TokenOut, **ERRORS}, auth=None, summary="Log in: get a bearer token"
+)
+def token(request: HttpRequest, payload: TokenIn):
+    return _out(
+        tokens.issue_token(
+            username=payload.username,
+            password=payload.password,
+            name=payload.name,
+            request_id=getattr(request, "request_id", ""),
+        )
+    )
+
+
+@router.get("/tokens", response={200: list[TokenInfo], **ERRORS}, summary="My API tokens")
+def my_tokens(request: HttpRequest):
+    return list(tokens.list_tokens(actor=request_actor(request))[:200])
+
+
+@router.post("/tokens", response={201: TokenOut, **ERRORS}, summary="Create another API token")
+def create_token(request: HttpRequest, payload: NewTokenIn):
+    return Status(201, _out(tokens.create_token(actor=request_actor(request), name=payload.name)))
+
+
+@router.delete(
+    "/tokens/{token_id}", response={204: None, **ERRORS}, summary="Revoke one of my tokens"
+)
+def revoke_token(request: HttpRequest, token_id: int):
+    if not tokens.revoke_token(actor=request_actor(request), token_id=token_id):
+        raise NotFound()
+    return Status(204, None)

@@ -1,0 +1,9 @@
+from django.urls import include, path
+
+from omni.api.v1 import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("omni.web.urls")),
+]

@@ -1,0 +1,124 @@
+"""Kernel tables. Private to the kernel: other code uses the functions in the kernel modules."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+
+class StateHistory(models.Model):
+    """One row per applied transition, written by `states.apply_transition`."""
+
+    object_type = models.CharField(max_length=100)
+    object_id = models.CharField(max_length=64)
+    action = models.CharField(max_length=64)
+    from_status = models.CharField(max_length=32)
+    to_status = models.CharField(max_length=32)
+    actor_kind = models.CharField(max_length=16)
+    actor_id = models.BigIntegerField(null=True)
+    actor_name = models.CharField(max_length=150)
+    reason = models.TextField(blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["object_type", "object_id", "id"])]
+
+
+class AuditEntry(models.Model):
+    actor_kind = models.CharField(max_length=16)
+    actor_id = models.BigIntegerField(null=True)
+    actor_name = models.CharField(max_length=150)
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=100)
+    object_id = models.CharField(max_length=64)
+    org_id = models.BigIntegerField(null=True)
+    before = models.JSONField(null=True)
+    after = models.JSONField(null=True)
+    at = models.DateTimeField(auto_now_add=True)
+    request_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "id"]),
+            models.Index(fields=["at"]),
+        ]
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", "待投递"
+    DELIVERED = "delivered", "已投递"
+    FAILED = "failed", "投递失败"
+
+
+class OutboxEvent(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    event_type = models.CharField(max_length=100)
+    payload = models.JSONField()
+    org_id = models.BigIntegerField(null=True)
+    status = models.CharField(
+        max_length=16, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+
+class ProcessedEvent(models.Model):
+    """What each handler has processed: the unique pair makes redelivery harmless."""
+
+    handler = models.CharField(max_length=200)
+    event_id = models.UUIDField()
+    processed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["handler", "event_id"], name="uniq_processed_event")
+        ]
+
+
+class IdempotencyState(models.TextChoices):
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+
+
+class IdempotencyRecord(models.Model):
+    scope = models.CharField(max_length=128)  # who: a hash of the caller's credentials
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=500)
+    request_hash = models.CharField(max_length=64)
+    state = models.CharField(max_length=16, choices=IdempotencyState.choices)
+    status_code = models.PositiveSmallIntegerField(null=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    response_body = models.BinaryField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="uniq_idempotency_key")
+        ]
+
+
+class DocumentSequence(models.Model):
+    org_id = models.BigIntegerField()
+    doc_type = models.CharField(max_length=16)
+    day = models.DateField()
+    last_value = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["org_id", "doc_type", "day"], name="uniq_doc_sequence")
+        ]
+
+
+class WorkerHeartbeat(models.Model):
+    worker_id = models.CharField(max_length=100, unique=True)
+    seen_at = models.DateTimeField()
+    started_at = models.DateTimeField()

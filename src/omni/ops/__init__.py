@@ -1,0 +1,1 @@
+"""Operations: the commands behind `omni` (serve, worker, up, demo, bench, check)."""

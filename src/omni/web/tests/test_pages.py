@@ -1,0 +1,47 @@
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+
+def test_login_page_and_login_flow(staff_user):
+    client = Client()
+    page = client.get("/login/")
+    assert page.status_code == 200
+    assert "登录" in page.content.decode()  # zh-Hans by default
+    bad = client.post("/login/", {"username": "staff", "password": "wrong"})
+    assert bad.status_code == 200 and "用户名或密码错误" in bad.content.decode()
+    ok = client.post("/login/", {"username": "staff", "password": "staff-pass-123"})
+    assert ok.status_code == 302 and ok["Location"] == "/"
+    home = client.get("/")
+    assert home.status_code == 200
+
+
+def test_console_needs_login():
+    res = Client().get("/")
+    assert res.status_code == 302 and res["Location"].startswith("/login/")
+    assert Client().get("/system/health/").status_code == 302
+
+
+def test_navigation_shows_every_area_and_marks_unbuilt_ones(staff_user):
+    client = Client()
+    client.force_login(staff_user)
+    html = client.get("/").content.decode()
+    for label in ("订单池", "资金池", "会员", "智慧客服"):
+        assert label in html
+    assert "unavailable" in html
+
+
+def test_health_page(staff_user):
+    client = Client()
+    client.force_login(staff_user)
+    res = client.get("/system/health/")
+    assert res.status_code == 200
+    assert "degraded" in res.content.decode()
+
+
+def test_language_switch_to_english(staff_user):
+    client = Client()
+    client.force_login(staff_user)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert "Log out" in client.get("/").content.decode()
