@@ -8,7 +8,8 @@ from django.conf import settings
 from django.http import HttpRequest
 from ninja.security import APIKeyCookie, HttpBearer
 
-from omni.access.services.tokens import actor_for, user_for_token
+from omni.access.services.actors import build_actor
+from omni.access.services.tokens import user_for_token
 from omni.kernel.actors import Actor
 
 
@@ -44,8 +45,13 @@ AUTH = [BearerToken(), SessionCookie()]
 
 
 def request_actor(request: HttpRequest) -> Actor:
-    return actor_for(
-        request.user,  # type: ignore[arg-type]
-        request_id=getattr(request, "request_id", ""),
-        via_token=getattr(request, "via_token", False),
-    )
+    """The acting user with permissions and data scope, built once per request."""
+    cached = getattr(request, "_omni_actor", None)
+    if cached is None:
+        cached = build_actor(
+            request.user,  # type: ignore[arg-type]
+            request_id=getattr(request, "request_id", ""),
+            via_token=getattr(request, "via_token", False),
+        )
+        request._omni_actor = cached  # type: ignore[attr-defined]
+    return cached

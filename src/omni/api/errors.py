@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -100,6 +101,12 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(SuspiciousOperation)
     def suspicious(request: HttpRequest, exc: Exception) -> HttpResponse:
         return respond(request, 400, error_body("bad_request", _("The request was refused.")))
+
+    @api.exception_handler(DataError)
+    def data_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # A value the database cannot store (out of range, bad text): the input was bad.
+        log.warning("database refused a value in %s %s: %s", request.method, request.path, exc)
+        return respond(request, 422, error_body("invalid_input", _("Some fields are not valid.")))
 
     @api.exception_handler(Exception)
     def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:

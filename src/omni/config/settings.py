@@ -37,16 +37,19 @@ INSTALLED_APPS = [
     "ninja",
     "omni.kernel",
     "omni.access",
+    "omni.party",
+    "omni.catalog",
     "omni.web",
     "omni.ops",
 ]
 
 MIDDLEWARE = [
     "omni.kernel.requestid.RequestIdMiddleware",
+    "omni.kernel.nul.RejectNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "omni.web.language.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -123,6 +126,7 @@ USE_TZ = True
 # --- static and media -------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "media/"
 WHITENOISE_USE_FINDERS = True

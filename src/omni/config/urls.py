@@ -5,5 +5,8 @@ from omni.api.v1 import api
 urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("party/", include("omni.web.party.urls")),
+    path("catalog/", include("omni.web.catalog.urls")),
+    path("imports/", include("omni.web.imports.urls")),
     path("", include("omni.web.urls")),
 ]

@@ -10,5 +10,7 @@ class KernelConfig(AppConfig):
     def ready(self) -> None:
         # Each app registers its outbox handlers in handlers.py and its integrity
         # checks in checks.py; importing them here fills the registries.
+        autodiscover_modules("permissions")
         autodiscover_modules("handlers")
         autodiscover_modules("integrity")
+        autodiscover_modules("importers")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class StateHistory(models.Model):
@@ -122,3 +123,76 @@ class WorkerHeartbeat(models.Model):
     worker_id = models.CharField(max_length=100, unique=True)
     seen_at = models.DateTimeField()
     started_at = models.DateTimeField()
+
+
+# --- imports (kernel.imports) -------------------------------------------------------------------
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", _("Queued")
+    VALIDATING = "validating", _("Validating")
+    IMPORTING = "importing", _("Importing")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ImportMode(models.TextChoices):
+    ALL_OR_NOTHING = "all_or_nothing", _("All or nothing")
+    VALID_ONLY = "valid_only", _("Import the valid rows")
+
+
+class ImportJob(models.Model):
+    """One uploaded file being imported by a registered importer (`kernel.imports`).
+
+    `processed` counts the rows done in the current phase (validating, then importing) and is
+    committed as the job runs, so other connections see the progress. The uploaded file and
+    the error file live in `ImportJobFile`, so progress updates never rewrite them."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    org_id = models.BigIntegerField(null=True)
+    importer_key = models.CharField(max_length=64)
+    filename = models.CharField(max_length=255)
+    file_size = models.PositiveBigIntegerField(default=0)
+    file_sha256 = models.CharField(max_length=64)
+    mode = models.CharField(max_length=16, choices=ImportMode.choices)
+    status = models.CharField(
+        max_length=16, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
+    total_rows = models.PositiveIntegerField(default=0)
+    valid_rows = models.PositiveIntegerField(default=0)
+    error_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    error_sample = models.JSONField(default=list)  # the first row errors, for pages and the API
+    has_error_file = models.BooleanField(default=False)
+    failure_code = models.CharField(max_length=64, blank=True)
+    failure_message = models.TextField(blank=True)
+    created_by_kind = models.CharField(max_length=16)
+    created_by_id = models.BigIntegerField(null=True)
+    created_by_name = models.CharField(max_length=150)
+    actor = models.JSONField(default=dict)  # who uploaded, with their rights at that time
+    request_id = models.CharField(max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)  # also the running job's heartbeat
+    started_at = models.DateTimeField(null=True)
+    finished_at = models.DateTimeField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["created_by_id", "created_at"]),
+            models.Index(fields=["status", "updated_at"]),
+        ]
+
+
+class ImportJobFile(models.Model):
+    """The bytes of an import's uploaded file ("upload") or its error file ("errors")."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="files")
+    kind = models.CharField(max_length=16)
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "kind"], name="uniq_import_job_file")]

@@ -1,16 +1,16 @@
-"""Deterministic demo data. Every loader matches on natural keys, so re-running is a no-op."""
+"""`omni demo`: the demo brand, deterministic and idempotent (every loader matches on codes).
+
+Each loader goes through its domain's services (validated, audited), one transaction per
+business object, so a second run creates nothing and an interrupted run can be resumed.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db import transaction
-
-from omni.access.models import User
-from omni.kernel import audit
+from omni.access.demo import DEMO_PASSWORD, load_access_demo
 from omni.kernel.actors import Actor
-
-DEMO_PASSWORD = "omni-demo-2026"
+from omni.party.demo import load_party_demo
 
 
 @dataclass
@@ -19,41 +19,35 @@ class DemoSummary:
     created: dict[str, int] = field(default_factory=dict)
 
     def render(self) -> str:
-        lines = [
-            "Demo data loaded: "
-            + (", ".join(f"{k} +{v}" for k, v in self.created.items()) or "nothing new")
-        ]
+        made = ", ".join(f"{k} +{v}" for k, v in self.created.items())
+        lines = [f"Demo data loaded: {made}"]
         lines.append(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-        lines += [f"  {u:<14} {role}  {name}" for u, name, role in self.logins]
+        lines += [f"  {u:<14} {role:<8} {name}" for u, name, role in self.logins]
         return "\n".join(lines)
 
 
-DEMO_USERS = [
-    ("admin", "系统管理员", "administrator", True),
-]
-
-
-@transaction.atomic(durable=True)
 def load_demo() -> DemoSummary:
     actor = Actor.system("omni demo")
     summary = DemoSummary()
-    created = 0
-    for username, name, role, superuser in DEMO_USERS:
-        user, was_created = User.objects.get_or_create(
-            username=username,
-            defaults={"display_name": name, "is_superuser": superuser, "is_staff": superuser},
+    party = load_party_demo(actor=actor)
+    summary.created.update(party.created)
+    try:
+        from omni.catalog.demo import load_catalog_demo
+    except ImportError:  # the catalog app is being built; its demo joins when it lands
+        load_catalog_demo = None
+    if load_catalog_demo is not None:
+        catalog = load_catalog_demo(actor=actor, org_id=party.group_id)
+        summary.created.update(
+            {f"catalog {k}": v for k, v in catalog.items() if isinstance(v, int)}
         )
-        if was_created:
-            user.set_password(DEMO_PASSWORD)
-            user.save(update_fields=["password"])
-            audit.record(
-                actor=actor,
-                action="access.user_created",
-                object_type="access.user",
-                object_id=user.pk,
-                after={"username": username, "display_name": name},
-            )
-            created += 1
-        summary.logins.append((username, name, role))
-    summary.created["users"] = created
+    logins, users = load_access_demo(
+        actor=actor,
+        group_org_id=party.group_id,
+        rep_sales_region_id=party.sales_region_ids["320000"],
+        dealer_id=party.sample_dealer_id,
+        store_id=party.sample_store_id,
+        sales_org_id=party.org_ids["QQ-E-HS"],
+    )
+    summary.logins = logins
+    summary.created["users"] = users
     return summary

@@ -1,7 +1,8 @@
 """The console navigation: every SPEC.md area, marked available once it is built.
 
 `url_name` is a route in the "web" namespace; areas without one are shown greyed out as
-"not yet available" so users see the whole product map from day one.
+"not yet available" so users see the whole product map from day one. `staff_only` items are
+left out of the sidebar for users who are not staff (their pages answer 404 to them anyway).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ class NavItem:
     icon: str
     url_name: str | None = None
     children: tuple = field(default_factory=tuple)
+    staff_only: bool = False
 
     @property
     def available(self) -> bool:
@@ -55,8 +57,8 @@ NAV: tuple[NavItem, ...] = (
         _("Master data"),
         "master",
         children=(
-            NavItem("party", _("Customers & organisations"), "party"),
-            NavItem("catalog", _("Products"), "catalog"),
+            NavItem("party", _("Customers & organisations"), "party", "party:customers"),
+            NavItem("catalog", _("Products"), "catalog", "catalog:products"),
         ),
     ),
     NavItem("planning", _("Sales planning"), "plan"),
@@ -67,6 +69,7 @@ NAV: tuple[NavItem, ...] = (
         "system",
         children=(
             NavItem("health", _("Health"), "health", "web:health"),
+            NavItem("audit", _("Audit log"), "audit", "web:audit", staff_only=True),
             NavItem("api_docs", _("API documentation"), "api", "api:openapi-view"),
         ),
     ),

@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
@@ -8,6 +7,9 @@ app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
     path("system/health/", views.health, name="health"),
+    path("system/audit/", views.audit_list, name="audit"),
+    path("system/audit/export/", views.audit_export, name="audit-export"),
+    path("system/audit/<int:pk>/", views.audit_detail, name="audit-detail"),
 ]

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from omni.kernel import audit
-from omni.kernel.actors import Actor, ActorKind
+from omni.kernel.actors import Actor
 
 from ..errors import InvalidCredentials
 from ..models import ApiToken, User
@@ -104,9 +104,3 @@ def revoke_token(*, actor: Actor, token_id: int) -> bool:
             object_id=token_id,
         )
     return bool(changed)
-
-
-def actor_for(user: User, *, request_id: str = "", via_token: bool = False) -> Actor:
-    return Actor.for_user(
-        user, request_id=request_id, kind=ActorKind.API_CLIENT if via_token else ActorKind.USER
-    )

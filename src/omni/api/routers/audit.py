@@ -7,9 +7,10 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from omni.kernel import audit
+from omni.party.selectors import scoped_organizations
 
+from ..auth import request_actor
 from ..pagination import PageIn, paginate
-from ..permissions import require_staff
 from ..schemas import ERRORS
 
 router = Router()
@@ -44,6 +45,13 @@ class AuditFilter(PageIn):
 
 @router.get("", response={200: AuditPage, **ERRORS}, summary="Audit trail (newest first)")
 def list_audit(request: HttpRequest, filters: Query[AuditFilter]):
-    require_staff(request)
-    qs = audit.list_entries(object_type=filters.object_type, object_id=filters.object_id)
+    """Entries of the organisations in the caller's data scope (everything for admins)."""
+    actor = request_actor(request)
+    actor.require("system.audit.view")
+    org_ids = None
+    if not actor.scope.everything:
+        org_ids = list(scoped_organizations(actor).values_list("pk", flat=True))
+    qs = audit.list_entries(
+        object_type=filters.object_type, object_id=filters.object_id, org_ids=org_ids
+    )
     return paginate(qs, filters)

@@ -11,11 +11,19 @@ from omni.kernel import outbox
 from omni.kernel.errors import Conflict, NotFound
 from omni.kernel.models import OutboxStatus
 
+from ..auth import request_actor
 from ..pagination import PageIn, paginate
-from ..permissions import require_staff
 from ..schemas import ERRORS
 
 router = Router()
+
+
+def _require_operator(request: HttpRequest, permission: str) -> None:
+    """The outbox carries every organisation's events: enterprise-wide operators only."""
+    actor = request_actor(request)
+    actor.require(permission)
+    if not actor.scope.everything:
+        raise NotFound()
 
 
 class EventOut(Schema):
@@ -45,7 +53,7 @@ class EventFilter(PageIn):
 
 @router.get("", response={200: EventPage, **ERRORS}, summary="Outbox events")
 def list_events(request: HttpRequest, filters: Query[EventFilter]):
-    require_staff(request)
+    _require_operator(request, "system.outbox.view")
     qs = outbox.list_events(status=filters.status, event_type=filters.event_type)
     return paginate(qs, filters)
 
@@ -54,7 +62,7 @@ def list_events(request: HttpRequest, filters: Query[EventFilter]):
     "/{event_id}/retry", response={200: EventOut, **ERRORS}, summary="Retry a failed event"
 )
 def retry_event(request: HttpRequest, event_id: uuid.UUID):
-    require_staff(request)
+    _require_operator(request, "system.outbox.edit")
     if outbox.find_event(event_id) is None:
         raise NotFound()
     if not outbox.retry_failed(event_id):

@@ -74,3 +74,12 @@ def test_unexpected_error_is_500_with_request_id_and_no_traceback(staff_api, mon
     assert body["details"] == {"request_id": "trace-0123456789"}
     assert b"secret internals" not in res.content and b"Traceback" not in res.content
     assert res["X-Request-ID"] == "trace-0123456789"
+
+
+def test_nul_characters_are_refused_everywhere(staff_api):
+    before = ApiToken.objects.count()
+    res = staff_api.post(URL, '{"name": "a\\u0000b"}', content_type="application/json")
+    assert res.status_code == 400 and shape(res)["code"] == "invalid_characters"
+    res = staff_api.get("/api/v1/audit", {"object_type": "a\x00b"})
+    assert res.status_code == 400
+    assert ApiToken.objects.count() == before

@@ -5,13 +5,13 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
+from omni.access.demo import DEMO_PASSWORD
 from omni.access.models import User
 from omni.cli import COMMANDS, usage
 from omni.kernel.integrity import register_state_model
 from omni.kernel.models import AuditEntry, OutboxEvent
 from omni.kernel.states import apply_transition
 from omni.kernel.tests.testapp.models import WIDGET_FLOW, Widget
-from omni.ops.demo import DEMO_PASSWORD
 
 
 def test_omni_help_lists_the_commands():

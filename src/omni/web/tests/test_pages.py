@@ -45,3 +45,9 @@ def test_language_switch_to_english(staff_user):
     client.force_login(staff_user)
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert "Log out" in client.get("/").content.decode()
+
+
+def test_chinese_by_default_whatever_the_browser_says():
+    res = Client(headers={"Accept-Language": "en-US,en;q=0.9"}).get("/login/")
+    assert "登录" in res.content.decode()
+    assert res["Content-Language"] == "zh-hans"

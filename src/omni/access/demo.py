@@ -1,0 +1,139 @@
+"""Demo roles and one user per role (password printed by `omni demo`)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from omni.kernel import audit
+from omni.kernel.actors import Actor
+
+from .models import Role, RoleAssignment, User
+
+DEMO_PASSWORD = "omni-demo-2026"
+
+PARTY_ALL = [
+    "party.organization.view",
+    "party.organization.create",
+    "party.organization.edit",
+    "party.region.view",
+    "party.region.create",
+    "party.region.edit",
+    "party.customer.view",
+    "party.customer.create",
+    "party.customer.edit",
+    "party.customer.approve",
+    "party.customer.export",
+    "party.customer.import",
+    "party.application.view",
+    "party.application.approve",
+    "party.supplier.view",
+    "party.supplier.create",
+    "party.supplier.edit",
+    "party.supplier.export",
+]
+CATALOG_ALL = [
+    "catalog.product.view",
+    "catalog.product.create",
+    "catalog.product.edit",
+    "catalog.product.delete",
+    "catalog.product.export",
+    "catalog.product.import",
+    "catalog.authorisation.view",
+    "catalog.authorisation.edit",
+]
+ROLES = {
+    "sales_admin": (
+        "销售管理员",
+        PARTY_ALL + CATALOG_ALL + ["system.audit.view", "system.audit.export"],
+        False,
+    ),
+    "finance": (
+        "财务",
+        [
+            "party.customer.view",
+            "party.customer.export",
+            "party.organization.view",
+            "system.audit.view",
+        ],
+        False,
+    ),
+    "warehouse": ("仓管员", ["catalog.product.view", "party.customer.view"], False),
+    "sales_rep": (
+        "业务员",
+        [
+            "party.customer.view",
+            "party.customer.create",
+            "party.customer.edit",
+            "party.application.view",
+            "catalog.product.view",
+        ],
+        False,
+    ),
+    "cashier": ("收银员", ["catalog.product.view"], False),
+    "service_agent": ("客服", ["party.customer.view", "catalog.product.view"], False),
+    "dealer": ("经销商", ["party.customer.view", "catalog.product.view"], True),
+    "store_owner": ("门店店主", ["party.customer.view", "catalog.product.view"], True),
+}
+
+
+def load_access_demo(
+    *,
+    actor: Actor,
+    group_org_id: int,
+    rep_sales_region_id: int,
+    dealer_id: int,
+    store_id: int,
+    sales_org_id: int,
+) -> tuple[list[tuple[str, str, str]], int]:
+    """Returns the logins [(username, display name, role)] and how many users were created."""
+    for code, (name, perms, portal) in ROLES.items():
+        Role.objects.update_or_create(
+            code=code,
+            defaults={"name": name, "permissions": sorted(set(perms)), "is_portal": portal},
+        )
+    users = [
+        ("admin", "系统管理员", None, "all", {}),
+        ("sales_admin", "赵敏（销售管理）", "sales_admin", "all", {}),
+        ("finance", "钱芳（财务）", "finance", "org", {"org_id": group_org_id}),
+        ("warehouse", "孙强（仓管）", "warehouse", "org", {"org_id": sales_org_id}),
+        ("sales_rep", "李磊（业务员）", "sales_rep", "regions", {"regions": [rep_sales_region_id]}),
+        ("cashier", "周静（收银）", "cashier", "own", {}),
+        ("service_agent", "吴娜（客服）", "service_agent", "all", {}),
+        ("dealer", "经销商演示账号", "dealer", "own", {"customer_id": dealer_id}),
+        ("store_owner", "门店演示账号", "store_owner", "own", {"customer_id": store_id}),
+    ]
+    created = 0
+    logins = []
+    for username, display, role_code, scope, extra in users:
+        logins.append((username, display, ROLES[role_code][0] if role_code else "超级管理员"))
+        if User.objects.filter(username=username).exists():
+            continue
+        with transaction.atomic():
+            user = User(
+                username=username,
+                display_name=display,
+                is_superuser=role_code is None,
+                is_staff=role_code in (None, "sales_admin"),
+                customer_id=extra.get("customer_id"),
+                org_id=group_org_id,
+            )
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            if role_code:
+                assignment = RoleAssignment.objects.create(
+                    user=user,
+                    role=Role.objects.get(code=role_code),
+                    scope_kind=scope,
+                    org_id=extra.get("org_id"),
+                )
+                if extra.get("regions"):
+                    assignment.sales_regions.set(extra["regions"])
+            audit.record(
+                actor=actor,
+                action="access.user_created",
+                object_type="access.user",
+                object_id=user.pk,
+                after={"username": username, "role": role_code, "scope": scope},
+            )
+        created += 1
+    return logins, created

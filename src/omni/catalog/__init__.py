@@ -1,0 +1,1 @@
+"""Catalog: brands, categories, products, SKUs, units, barcodes, bundles, authorisation."""

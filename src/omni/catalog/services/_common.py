@@ -1,0 +1,84 @@
+"""Helpers shared by the catalog services (private)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
+
+from django.db import IntegrityError, models, transaction
+
+from omni.kernel.errors import InvalidInput
+
+from .. import errors
+
+T = TypeVar("T")
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNSET: Any = _Unset()
+
+CODE_RE = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
+SKU_CODE_RE = re.compile(r"^[A-Za-z0-9._-]{1,40}$")
+
+
+def clean_code(value: Any, *, field: str = "code", pattern: re.Pattern[str] = CODE_RE) -> str:
+    code = value.strip() if isinstance(value, str) else ""
+    if not pattern.match(code):
+        raise errors.invalid("invalid_code", field=field, value=str(value)[:64])
+    return code
+
+
+def clean_text(value: Any, *, field: str, max_length: int, required: bool = True) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    if (required and not text) or len(text) > max_length or "\x00" in text:
+        raise InvalidInput(details={"field": field, "max_length": max_length})
+    return text
+
+
+def clean_decimal(value: Any, *, code: str, field: str, places: int) -> Decimal:
+    """A positive Decimal with at most `places` decimals; floats are refused."""
+    if isinstance(value, bool | float):
+        raise errors.invalid(code, field=field, value=str(value))
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise errors.invalid(code, field=field, value=str(value)[:32]) from None
+    if not number.is_finite() or number <= 0:
+        raise errors.invalid(code, field=field, value=str(value)[:32])
+    quantum = Decimal(1).scaleb(-places)
+    if number != number.quantize(quantum) or number >= Decimal(10) ** (18 - places):
+        raise errors.invalid(code, field=field, value=str(value)[:32])
+    return number.quantize(quantum)
+
+
+def insert_unique(create: Callable[[], T], *, error: str, **details: Any) -> T:
+    """Run `create` in a savepoint; a unique-constraint race becomes a clean Conflict."""
+    try:
+        with transaction.atomic():
+            return create()
+    except IntegrityError:
+        raise errors.conflict(error, **details) from None
+
+
+def get_for_update(qs: models.QuerySet[T], pk: Any, kind: str) -> T:
+    try:
+        return qs.select_for_update(of=("self",)).get(pk=pk)
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise errors.not_found(kind, pk) from None
+
+
+def reference(qs: models.QuerySet[T], pk: Any, code: str) -> T:
+    """An object named by id in the request body: missing → 422 with `code`."""
+    try:
+        return qs.get(pk=pk)
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise errors.invalid(code, id=pk) from None

@@ -1,0 +1,394 @@
+"""Products (SPU) and their SKUs: create with a spec matrix, update, change status.
+
+A product's spec attributes, e.g. ``{"规格": ["500ml", "1L"], "口味": ["原味", "无糖"]}``,
+span a matrix; each cell is one SKU, coded ``<product code>-<n>`` (n from 1, in matrix
+order: first attribute varying slowest) unless the caller gives the codes. Adding values
+later creates the new cells' SKUs; values in use by a SKU cannot be removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.db import transaction
+
+from omni.kernel import audit
+from omni.kernel.actors import Actor
+from omni.kernel.errors import InvalidInput
+from omni.kernel.states import apply_transition
+
+from .. import errors
+from ..calculations import normalise_spec_attributes, sku_name, spec_matrix
+from ..models import Brand, Category, Product, Sku, Unit, UnitConversion
+from ..scoping import check_org_writable, check_row_writable, scoped
+from ..states import ACTION_FOR_STATUS, STATUS_FLOW, ProductStatus
+from ..types import SpecCombination
+from ._common import (
+    SKU_CODE_RE,
+    UNSET,
+    clean_code,
+    clean_text,
+    get_for_update,
+    insert_unique,
+    reference,
+)
+
+FIELDS = (
+    "org",
+    "code",
+    "name",
+    "brand",
+    "category",
+    "base_unit",
+    "spec_attributes",
+    "description",
+    "track_batch",
+    "track_expiry",
+    "shelf_life_days",
+    "track_serial",
+    "weighed",
+    "is_bundle",
+    "status",
+)
+FLAGS = ("track_batch", "track_expiry", "track_serial", "weighed", "is_bundle")
+
+
+def _clean_spec(spec: Any) -> list[dict[str, Any]]:
+    try:
+        return normalise_spec_attributes(spec)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise errors.invalid("invalid_spec", reason=str(exc)) from None
+
+
+def _clean_shelf_life(track_expiry: bool, days: Any) -> int | None:
+    if days is None or days == "":
+        if track_expiry:
+            raise errors.invalid("shelf_life_required", field="shelf_life_days")
+        return None
+    if isinstance(days, bool) or not isinstance(days, int) or not 0 < days <= 36500:
+        raise errors.invalid("shelf_life_required", field="shelf_life_days", value=str(days))
+    return days
+
+
+def _sku_codes(
+    product_code: str, given: Sequence[str] | None, combos: int, existing: set[str] = frozenset()
+) -> list[str]:
+    if given is None:
+        codes, n = [], 1
+        while len(codes) < combos:
+            code = f"{product_code}-{n}"
+            if code not in existing:
+                codes.append(code)
+            n += 1
+        return codes
+    if isinstance(given, str) or len(given) != combos:
+        raise errors.invalid("invalid_spec", reason="sku_codes_count", expected=combos)
+    codes = [clean_code(c, field="sku_codes", pattern=SKU_CODE_RE) for c in given]
+    if len(set(codes)) != len(codes):
+        raise errors.conflict("duplicate_code", field="sku_codes")
+    return codes
+
+
+def _check_sku_codes_free(codes: Sequence[str]) -> None:
+    taken = sorted(Sku.objects.filter(code__in=list(codes)).values_list("code", flat=True)[:20])
+    if taken:
+        raise errors.conflict("duplicate_code", field="sku_codes", value=taken)
+
+
+def _new_skus(product: Product, combos: Sequence[SpecCombination], codes: Sequence[str]) -> list:
+    return Sku.objects.bulk_create(
+        [
+            Sku(
+                product=product,
+                code=code,
+                name=sku_name(product.name, combo),
+                spec_values=combo.as_dict,
+                spec_key=combo.key,
+                status=ProductStatus.ACTIVE,
+            )
+            for combo, code in zip(combos, codes, strict=True)
+        ]
+    )
+
+
+def _snapshot(product: Product) -> dict[str, Any]:
+    return audit.snapshot(product, FIELDS)
+
+
+def _references(
+    actor: Actor, *, brand_id: Any = UNSET, category_id: Any = UNSET, base_unit_id: Any = UNSET
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if brand_id is not UNSET:
+        out["brand"] = (
+            None
+            if brand_id is None
+            else reference(scoped(Brand.objects.all(), actor), brand_id, "unknown_brand")
+        )
+    if category_id is not UNSET:
+        out["category"] = (
+            None
+            if category_id is None
+            else reference(scoped(Category.objects.all(), actor), category_id, "unknown_category")
+        )
+    if base_unit_id is not UNSET:
+        out["base_unit"] = reference(Unit.objects.all(), base_unit_id, "unknown_unit")
+    return out
+
+
+@transaction.atomic(durable=True)
+def create_product(
+    *,
+    actor: Actor,
+    org_id: int,
+    code: str,
+    name: str,
+    base_unit_id: int,
+    brand_id: int | None = None,
+    category_id: int | None = None,
+    spec_attributes: Mapping[str, Sequence[str]] | None = None,
+    sku_codes: Sequence[str] | None = None,
+    description: str = "",
+    track_batch: bool = False,
+    track_expiry: bool = False,
+    shelf_life_days: int | None = None,
+    track_serial: bool = False,
+    weighed: bool = False,
+    is_bundle: bool = False,
+) -> Product:
+    """Create a product and one SKU per cell of its spec matrix."""
+    actor.require("catalog.product.create")
+    code = clean_code(code)
+    name = clean_text(name, field="name", max_length=120)
+    description = clean_text(
+        description or "", field="description", max_length=2000, required=False
+    )
+    check_org_writable(actor, org_id)
+    refs = _references(actor, brand_id=brand_id, category_id=category_id, base_unit_id=base_unit_id)
+    attributes = _clean_spec(spec_attributes)
+    shelf_life = _clean_shelf_life(bool(track_expiry), shelf_life_days)
+    combos = spec_matrix(attributes)
+    codes = _sku_codes(code, sku_codes, len(combos))
+    if Product.objects.filter(code=code).exists():
+        raise errors.conflict("duplicate_code", field="code", value=code)
+    _check_sku_codes_free(codes)
+
+    def create() -> Product:
+        product = Product.objects.create(
+            org_id=org_id,
+            code=code,
+            name=name,
+            description=description,
+            spec_attributes=attributes,
+            track_batch=bool(track_batch),
+            track_expiry=bool(track_expiry),
+            shelf_life_days=shelf_life,
+            track_serial=bool(track_serial),
+            weighed=bool(weighed),
+            is_bundle=bool(is_bundle),
+            **refs,
+        )
+        _new_skus(product, combos, codes)
+        return product
+
+    product = insert_unique(create, error="duplicate_code", field="code", value=code)
+    audit.record(
+        actor=actor,
+        action="catalog.product_created",
+        object_type="catalog.product",
+        object_id=product.pk,
+        after={**_snapshot(product), "skus": codes},
+        org_id=product.org_id,
+    )
+    return product
+
+
+@transaction.atomic(durable=True)
+def update_product(
+    *,
+    actor: Actor,
+    product_id: int,
+    code: Any = UNSET,
+    name: Any = UNSET,
+    brand_id: Any = UNSET,
+    category_id: Any = UNSET,
+    base_unit_id: Any = UNSET,
+    spec_attributes: Any = UNSET,
+    description: Any = UNSET,
+    track_batch: Any = UNSET,
+    track_expiry: Any = UNSET,
+    shelf_life_days: Any = UNSET,
+    track_serial: Any = UNSET,
+    weighed: Any = UNSET,
+    is_bundle: Any = UNSET,
+) -> Product:
+    """Change a product. Spec attributes may gain values (new SKUs are created for the new
+    cells) and lose unused ones; the attribute names and their order are fixed."""
+    actor.require("catalog.product.edit")
+    product = get_for_update(scoped(Product.objects.all(), actor), product_id, "product")
+    check_row_writable(actor, product)
+    before = _snapshot(product)
+    if code is not UNSET:
+        code = clean_code(code)
+        if Product.objects.filter(code=code).exclude(pk=product.pk).exists():
+            raise errors.conflict("duplicate_code", field="code", value=code)
+        product.code = code
+    if name is not UNSET:
+        product.name = clean_text(name, field="name", max_length=120)
+    if description is not UNSET:
+        product.description = clean_text(
+            description or "", field="description", max_length=2000, required=False
+        )
+    refs = _references(actor, brand_id=brand_id, category_id=category_id, base_unit_id=base_unit_id)
+    if (
+        "base_unit" in refs
+        and refs["base_unit"].pk != product.base_unit_id
+        and UnitConversion.objects.filter(sku__product=product).exists()
+    ):
+        raise errors.conflict("base_unit_in_use")
+    for attr, value in refs.items():
+        setattr(product, attr, value)
+    for flag, value in zip(
+        FLAGS, (track_batch, track_expiry, track_serial, weighed, is_bundle), strict=True
+    ):
+        if value is not UNSET:
+            setattr(product, flag, bool(value))
+    product.shelf_life_days = _clean_shelf_life(
+        product.track_expiry,
+        product.shelf_life_days if shelf_life_days is UNSET else shelf_life_days,
+    )
+    added: list[str] = []
+    if spec_attributes is not UNSET:
+        added = _respec(product, _clean_spec(spec_attributes))
+    insert_unique(product.save, error="duplicate_code", field="code", value=product.code)
+    after = _snapshot(product)
+    if after != before or added:
+        audit.record(
+            actor=actor,
+            action="catalog.product_updated",
+            object_type="catalog.product",
+            object_id=product.pk,
+            before=before,
+            after={**after, "skus_added": added} if added else after,
+            org_id=product.org_id,
+        )
+    return product
+
+
+def _respec(product: Product, attributes: list[dict[str, Any]]) -> list[str]:
+    """Apply new spec attributes; create SKUs for the new cells; return their codes."""
+    old_names = [a["name"] for a in product.spec_attributes or []]
+    if [a["name"] for a in attributes] != old_names:
+        raise errors.conflict("spec_value_in_use", reason="attributes_fixed", names=old_names)
+    allowed = {a["name"]: set(a["values"]) for a in attributes}
+    existing = list(product.skus.values_list("code", "spec_key", "spec_values"))
+    for sku_code, _key, values in existing:
+        for attr, value in (values or {}).items():
+            if value not in allowed.get(attr, set()):
+                raise errors.conflict(
+                    "spec_value_in_use", attribute=attr, value=value, sku=sku_code
+                )
+    product.spec_attributes = attributes
+    keys = {key for _c, key, _v in existing}
+    combos = [c for c in spec_matrix(attributes) if c.key not in keys]
+    if not combos:
+        return []
+    taken = set(
+        Sku.objects.filter(code__startswith=f"{product.code}-").values_list("code", flat=True)
+    )
+    codes = _sku_codes(product.code, None, len(combos), existing=taken)
+    _check_sku_codes_free(codes)
+    insert_unique(
+        lambda: _new_skus(product, combos, codes), error="duplicate_code", field="sku_codes"
+    )
+    return codes
+
+
+def _clean_status(status: Any) -> str:
+    if status not in ProductStatus.values:
+        raise InvalidInput(details={"field": "status", "allowed": list(ProductStatus.values)})
+    return status
+
+
+@transaction.atomic(durable=True)
+def set_product_status(*, actor: Actor, product_id: int, status: str, reason: str = "") -> Product:
+    """上架 / 下架. Same status again is an `invalid_transition` (409)."""
+    actor.require("catalog.product.edit")
+    status = _clean_status(status)
+    product = get_for_update(scoped(Product.objects.all(), actor), product_id, "product")
+    check_row_writable(actor, product)
+    old = apply_transition(
+        Product, product.pk, STATUS_FLOW, ACTION_FOR_STATUS[status], actor=actor, reason=reason
+    )
+    audit.record(
+        actor=actor,
+        action="catalog.product_status_changed",
+        object_type="catalog.product",
+        object_id=product.pk,
+        before={"status": old},
+        after={"status": status},
+        org_id=product.org_id,
+    )
+    product.refresh_from_db()
+    return product
+
+
+def _sku_for_update(actor: Actor, sku_id: Any) -> Sku:
+    sku = get_for_update(
+        Sku.objects.select_related("product").filter(
+            pk__in=scoped(Sku.objects.all(), actor, org_field="product__org").values("pk")
+        ),
+        sku_id,
+        "sku",
+    )
+    check_row_writable(actor, sku.product)
+    return sku
+
+
+@transaction.atomic(durable=True)
+def set_sku_status(*, actor: Actor, sku_id: int, status: str, reason: str = "") -> Sku:
+    actor.require("catalog.product.edit")
+    status = _clean_status(status)
+    sku = _sku_for_update(actor, sku_id)
+    old = apply_transition(
+        Sku, sku.pk, STATUS_FLOW, ACTION_FOR_STATUS[status], actor=actor, reason=reason
+    )
+    audit.record(
+        actor=actor,
+        action="catalog.sku_status_changed",
+        object_type="catalog.product",
+        object_id=sku.product_id,
+        before={f"{sku.code}.status": old},
+        after={f"{sku.code}.status": status},
+        org_id=sku.product.org_id,
+    )
+    sku.refresh_from_db()
+    return sku
+
+
+@transaction.atomic(durable=True)
+def update_sku(*, actor: Actor, sku_id: int, code: Any = UNSET, name: Any = UNSET) -> Sku:
+    actor.require("catalog.product.edit")
+    sku = _sku_for_update(actor, sku_id)
+    before = {"code": sku.code, "name": sku.name}
+    if code is not UNSET:
+        code = clean_code(code, pattern=SKU_CODE_RE)
+        if Sku.objects.filter(code=code).exclude(pk=sku.pk).exists():
+            raise errors.conflict("duplicate_code", field="code", value=code)
+        sku.code = code
+    if name is not UNSET:
+        sku.name = clean_text(name, field="name", max_length=200)
+    insert_unique(sku.save, error="duplicate_code", field="code", value=sku.code)
+    after = {"code": sku.code, "name": sku.name}
+    if after != before:
+        audit.record(
+            actor=actor,
+            action="catalog.sku_updated",
+            object_type="catalog.product",
+            object_id=sku.product_id,
+            before={f"{before['code']}.{k}": v for k, v in before.items()},
+            after={f"{before['code']}.{k}": v for k, v in after.items()},
+            org_id=sku.product.org_id,
+        )
+    return sku

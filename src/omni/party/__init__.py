@@ -1,0 +1,1 @@
+"""Party: organisations, regions, sales regions, customers (dealers, stores), suppliers."""

@@ -1,0 +1,231 @@
+"""Dealer onboarding (申请加盟): public application, invitation links, review."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from omni.kernel import audit
+from omni.kernel.actors import Actor
+from omni.kernel.errors import InvalidInput, NotFound
+from omni.kernel.states import apply_transition
+
+from ..models import DealerApplication, Invitation
+from ..selectors import get_application, scoped_organizations
+from ..states import APPLICATION_FLOW
+from ..validation import normalize_phone, normalize_tax_number
+from .customers import CustomerData, add_contact_in_tx, create_customer_in_tx
+from .regions import resolve_region
+
+INVITATION_LIFETIME = dt.timedelta(days=30)
+
+
+@transaction.atomic(durable=True)
+def create_invitation(*, actor: Actor, org_id: int, note: str = "") -> Invitation:
+    actor.require("party.application.approve")
+    org = scoped_organizations(actor).filter(pk=org_id).first()
+    if org is None:
+        raise NotFound(details={"org_id": org_id})
+    invitation = Invitation.objects.create(
+        org=org,
+        token=secrets.token_urlsafe(24),
+        invited_by_id=actor.id,
+        note=note[:200],
+        expires_at=timezone.now() + INVITATION_LIFETIME,
+    )
+    audit.record(
+        actor=actor,
+        action="party.invitation_created",
+        object_type="party.invitation",
+        object_id=invitation.pk,
+        after={"org": org.code, "note": note},
+        org_id=org.pk,
+    )
+    return invitation
+
+
+def find_invitation(token: str) -> Invitation | None:
+    inv = Invitation.objects.select_related("org").filter(token=token).first()
+    if inv is None or inv.expires_at <= timezone.now():
+        return None
+    return inv
+
+
+@transaction.atomic(durable=True)
+def submit_application(
+    *,
+    actor: Actor,
+    company_name: str,
+    contact_name: str,
+    phone: str,
+    region_code: str,
+    address: str = "",
+    business_scope: str = "",
+    tax_number: str = "",
+    invitation_token: str = "",
+) -> DealerApplication:
+    """Anyone may apply (the actor is the anonymous web channel); invitations fix the org."""
+    if not company_name.strip() or not contact_name.strip():
+        raise InvalidInput(details={"company_name": company_name, "contact_name": contact_name})
+    invitation = None
+    if invitation_token:
+        invitation = find_invitation(invitation_token)
+        if invitation is None:
+            raise InvalidInput(
+                "invalid_invitation", details={"invitation_token": "expired or unknown"}
+            )
+    app = DealerApplication.objects.create(
+        org=invitation.org if invitation else None,
+        invitation=invitation,
+        company_name=company_name.strip()[:120],
+        contact_name=contact_name.strip()[:60],
+        phone=normalize_phone(phone),
+        region=resolve_region(region_code, field="region_code"),
+        address=address.strip()[:200],
+        business_scope=business_scope.strip()[:2000],
+        tax_number=normalize_tax_number(tax_number),
+    )
+    audit.record(
+        actor=actor,
+        action="party.application_submitted",
+        object_type="party.dealerapplication",
+        object_id=app.pk,
+        after={"company_name": app.company_name, "phone": app.phone},
+        org_id=app.org_id,
+    )
+    return app
+
+
+@transaction.atomic(durable=True)
+def request_more_info(*, actor: Actor, application_id: int, note: str) -> DealerApplication:
+    actor.require("party.application.approve")
+    app = get_application(actor, application_id)
+    if not note.strip():
+        raise InvalidInput(details={"note": "say what is missing"})
+    apply_transition(
+        DealerApplication,
+        app.pk,
+        APPLICATION_FLOW,
+        "request_info",
+        actor=actor,
+        reason=note,
+        extra_updates={"review_note": note.strip()},
+    )
+    audit.record(
+        actor=actor,
+        action="party.application_more_info",
+        object_type="party.dealerapplication",
+        object_id=app.pk,
+        after={"note": note},
+        org_id=app.org_id,
+    )
+    app.refresh_from_db()
+    return app
+
+
+@transaction.atomic(durable=True)
+def resubmit_application(
+    *, actor: Actor, application_id: int, business_scope: str, tax_number: str = ""
+) -> DealerApplication:
+    app = DealerApplication.objects.filter(pk=application_id).first()
+    if app is None:
+        raise NotFound()
+    apply_transition(
+        DealerApplication,
+        app.pk,
+        APPLICATION_FLOW,
+        "resubmit",
+        actor=actor,
+        extra_updates={
+            "business_scope": business_scope.strip()[:2000],
+            "tax_number": normalize_tax_number(tax_number) or app.tax_number,
+        },
+    )
+    audit.record(
+        actor=actor,
+        action="party.application_resubmitted",
+        object_type="party.dealerapplication",
+        object_id=app.pk,
+        org_id=app.org_id,
+    )
+    app.refresh_from_db()
+    return app
+
+
+@transaction.atomic(durable=True)
+def reject_application(*, actor: Actor, application_id: int, reason: str) -> DealerApplication:
+    actor.require("party.application.approve")
+    app = get_application(actor, application_id)
+    if not reason.strip():
+        raise InvalidInput(details={"reason": "required"})
+    apply_transition(
+        DealerApplication,
+        app.pk,
+        APPLICATION_FLOW,
+        "reject",
+        actor=actor,
+        reason=reason,
+        extra_updates={"review_note": reason.strip()},
+    )
+    audit.record(
+        actor=actor,
+        action="party.application_rejected",
+        object_type="party.dealerapplication",
+        object_id=app.pk,
+        after={"reason": reason},
+        org_id=app.org_id,
+    )
+    app.refresh_from_db()
+    return app
+
+
+@transaction.atomic(durable=True)
+def approve_application(
+    *,
+    actor: Actor,
+    application_id: int,
+    customer_code: str,
+    org_id: int,
+    kind: str,
+    class_id: int | None = None,
+    level_id: int | None = None,
+    sales_region_id: int | None = None,
+    upper_id: int | None = None,
+) -> DealerApplication:
+    """Approve: the applicant becomes an active customer with the class, level, region and
+    organisation the reviewer assigns, in the same transaction as the status change."""
+    actor.require("party.application.approve")
+    app = get_application(actor, application_id)
+    apply_transition(DealerApplication, app.pk, APPLICATION_FLOW, "approve", actor=actor)
+    customer = create_customer_in_tx(
+        actor=actor,
+        code=customer_code,
+        data=CustomerData(
+            name=app.company_name,
+            kind=kind,
+            org_id=org_id,
+            class_id=class_id,
+            level_id=level_id,
+            sales_region_id=sales_region_id,
+            region_code=app.region_id,
+            upper_id=upper_id,
+            tax_number=app.tax_number,
+            invoice_title=app.company_name,
+        ),
+        status="active",
+    )
+    add_contact_in_tx(customer, name=app.contact_name, phone=app.phone, is_primary=True)
+    DealerApplication.objects.filter(pk=app.pk).update(customer=customer, org_id=org_id)
+    audit.record(
+        actor=actor,
+        action="party.application_approved",
+        object_type="party.dealerapplication",
+        object_id=app.pk,
+        after={"customer": customer.code, "org_id": org_id},
+        org_id=org_id,
+    )
+    app.refresh_from_db()
+    return app

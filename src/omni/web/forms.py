@@ -1,0 +1,43 @@
+"""Console forms (filter bars and the like). Validation messages come from Django's own
+translations (zh-Hans by default) or from our .po file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class AuditFilterForm(forms.Form):
+    object_type = forms.ChoiceField(label=_("Object type"), required=False)
+    action = forms.CharField(
+        label=_("Action contains"),
+        required=False,
+        max_length=64,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. price")}),
+    )
+    actor = forms.CharField(label=_("Actor"), required=False, max_length=150)
+    date_from = forms.DateField(label=_("From date"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To date"), required=False, widget=DateInput())
+
+    def __init__(self, *args: Any, object_types: Iterable[str] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["object_type"].choices = [("", _("All")), *((t, t) for t in object_types)]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start: dt.date | None = data.get("date_from")
+        end: dt.date | None = data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return data

@@ -1,0 +1,843 @@
+"""Party pages: customers, dealer onboarding (申请加盟), organisations, suppliers.
+
+Every page reads through `omni.party.selectors` (scoped by the actor's data scope) and writes
+through `omni.party.services`, exactly like the JSON API (omni/api/routers/party.py). Without
+the page's permission, or for an object outside the scope, the answer is 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from omni.access.services.actors import build_actor
+from omni.kernel import audit
+from omni.kernel.actors import Actor
+from omni.kernel.errors import DomainError, NotFound
+from omni.kernel.states import state_history
+from omni.party import selectors
+from omni.party.services import applications, customers, suppliers
+from omni.party.states import APPLICATION_FLOW, CUSTOMER_FLOW, ApplicationStatus, CustomerStatus
+
+from ..excel import xlsx_response
+from ..listing import paginate, resolve_sort
+from . import forms as f
+
+View = Callable[..., HttpResponse]
+
+CUSTOMER_ACTIONS = {
+    "activate": gettext_lazy("Activate"),
+    "freeze": gettext_lazy("Freeze"),
+    "unfreeze": gettext_lazy("Unfreeze"),
+    "exit": gettext_lazy("Exit"),
+}
+REASON_REQUIRED = {"freeze", "exit"}
+NOTE_LABELS = {
+    "reject": gettext_lazy("Reason for rejection"),
+    "request_info": gettext_lazy("What is missing"),
+}
+
+
+# --- plumbing -----------------------------------------------------------------------------------
+
+
+def actor_for(request: HttpRequest) -> Actor:
+    """The acting user with permissions and data scope, built once per request (the same
+    cache attribute as omni.api.auth.request_actor, which the web layer may not import)."""
+    cached = getattr(request, "_omni_actor", None)
+    if cached is None:
+        cached = build_actor(request.user, request_id=getattr(request, "request_id", ""))  # type: ignore[arg-type]
+        request._omni_actor = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def needs(*permissions: str) -> Callable[[View], View]:
+    """Logged-in users holding any of `permissions`; others get 404. The view gets the actor."""
+
+    def decorate(view: View) -> View:
+        @login_required
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            actor = actor_for(request)
+            if not any(actor.can(p) for p in permissions):
+                raise Http404
+            return view(request, actor, *args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def _sections(actor: Actor) -> list[tuple[str, Any, str]]:
+    """The party sub-navigation: (key, label, url) of the pages this actor may open."""
+    links = [
+        ("customers", gettext_lazy("Customers"), "party.customer.view", "party:customers"),
+        (
+            "applications",
+            gettext_lazy("Dealer applications"),
+            "party.application.view|party.application.approve",
+            "party:applications",
+        ),
+        (
+            "organizations",
+            gettext_lazy("Organisations"),
+            "party.organization.view",
+            "party:organizations",
+        ),
+        ("suppliers", gettext_lazy("Suppliers"), "party.supplier.view", "party:suppliers"),
+    ]
+    return [
+        (key, label, reverse(name))
+        for key, label, perms, name in links
+        if any(actor.can(p) for p in perms.split("|"))
+    ]
+
+
+def _page(actor: Actor, section: str, **context: Any) -> dict[str, Any]:
+    return {"active": "party", "section": section, "sections": _sections(actor), **context}
+
+
+def _int(value: Any) -> int | None:
+    return f.int_or_none(value)
+
+
+def application_number(app: Any) -> str:
+    """What the applicant quotes: SQ + submission date + id, e.g. SQ2025061200042."""
+    return f"SQ{timezone.localtime(app.created_at):%Y%m%d}{app.pk:05d}"
+
+
+def _status_rows(model: type, pk: int, labels: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "at": h.at,
+            "actor": h.actor_name,
+            "action": h.action,
+            "from": labels.get(h.from_status, h.from_status),
+            "to": labels.get(h.to_status, h.to_status),
+            "reason": h.reason,
+        }
+        for h in state_history(model, pk).order_by("-id")
+    ]
+
+
+# --- regions (public: the application form uses it too) -------------------------------------
+
+
+def region_options(request: HttpRequest) -> HttpResponse:
+    """<option>s of the regions under `?parent=` (or under the value of the one select that
+    asked, as htmx sends it: ``?province=310000``). ``clear=<id>`` also empties that select
+    (the district list when the province changes)."""
+    params = request.GET.copy()
+    clear = params.pop("clear", [""])[0]
+    parent = params.get("parent")
+    if parent is None:
+        parent = next((v for v in params.values() if v), "")
+    regions = list(selectors.region_children(parent[:12])) if parent else []
+    return render(
+        request,
+        "party/region_options.html",
+        {"regions": regions, "clear": clear if clear.replace("_", "").isalnum() else ""},
+    )
+
+
+# --- customers ----------------------------------------------------------------------------------
+
+CUSTOMER_SORTS = {
+    "code": ("code",),
+    "name": ("name", "code"),
+    "kind": ("kind", "code"),
+    "status": ("status", "code"),
+    "org": ("org__name", "code"),
+    "sales_region": ("sales_region__name", "code"),
+    "created_at": ("created_at", "pk"),
+}
+
+
+def _customers_filtered(
+    request: HttpRequest, actor: Actor
+) -> tuple[f.CustomerFilterForm, QuerySet[Any]]:
+    form = f.CustomerFilterForm(request.GET or None, actor=actor)
+    if form.is_bound:
+        form.is_valid()  # invalid fields are shown on the page and left out of the filter
+    filters = form.filters()
+    # list_customers filters the province with region_id__startswith, which Django refuses on
+    # a foreign key (FieldError); filter on the region's code here until the selector is fixed.
+    province = filters.pop("province_code")
+    qs = selectors.list_customers(actor, **filters).select_related("region__parent__parent")
+    if province:
+        qs = qs.filter(region__code__startswith=province[:2])
+    return form, qs
+
+
+@needs("party.customer.view")
+def customer_list(request: HttpRequest, actor: Actor) -> HttpResponse:
+    form, qs = _customers_filtered(request, actor)
+    sort = resolve_sort(request, CUSTOMER_SORTS, default="code")
+    listing = paginate(request, qs.order_by(*sort.order_by), sort=sort)
+    saved_query = request.GET.copy()
+    saved_query.pop("page", None)
+    return render(
+        request,
+        "party/customer_list.html",
+        _page(
+            actor,
+            "customers",
+            filter_form=form,
+            listing=listing,
+            export_url=reverse("party:customer-export")
+            if actor.can("party.customer.export")
+            else None,
+            can_create=actor.can("party.customer.create"),
+            saved_filters_key=f"omni.party.customers.filters.{request.user.pk}",
+            saved_query=saved_query.urlencode(),
+        ),
+    )
+
+
+def _place(region: Any) -> str:
+    names: list[str] = []
+    while region is not None:
+        names.insert(0, region.name)
+        region = region.parent
+    return " ".join(n for n in names if n != "市辖区")
+
+
+@needs("party.customer.view")
+def customer_export(request: HttpRequest, actor: Actor) -> HttpResponse:
+    if not actor.can("party.customer.export"):
+        raise Http404
+    _form, qs = _customers_filtered(request, actor)
+    sort = resolve_sort(request, CUSTOMER_SORTS, default="code")
+    rows = (
+        (
+            c.code,
+            c.name,
+            c.short_name,
+            c.get_kind_display(),
+            c.get_status_display(),
+            c.org.name,
+            c.customer_class.name if c.customer_class_id else "",
+            c.level.name if c.level_id else "",
+            c.sales_region.name if c.sales_region_id else "",
+            _place(c.region),
+            f"{c.upper.code} {c.upper.name}" if c.upper_id else "",
+            ", ".join(c.tags or []),
+            c.tax_number,
+            c.created_at,
+        )
+        for c in qs.order_by(*sort.order_by).iterator(chunk_size=2000)
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return xlsx_response(
+        filename=f"{_('Customers')}-{stamp}.xlsx",
+        sheet_title=_("Customers"),
+        headers=[
+            _("Customer code"),
+            _("Customer name"),
+            _("Short name"),
+            _("Customer type"),
+            _("Status"),
+            _("Organisation"),
+            _("Customer class"),
+            _("Customer level"),
+            _("Sales region"),
+            _("Location"),
+            _("Upper-level customer"),
+            _("Tags"),
+            _("Tax number"),
+            _("Created at"),
+        ],
+        rows=rows,
+    )
+
+
+def _get_customer(actor: Actor, pk: int) -> Any:
+    try:
+        return selectors.get_customer(actor, pk)
+    except NotFound:
+        raise Http404 from None
+
+
+def _customer_data(form: f.CustomerForm, *, account_manager_id: int | None = None) -> Any:
+    d = form.cleaned_data
+    return customers.CustomerData(
+        name=d["name"],
+        kind=d["kind"],
+        org_id=int(d["org"]),
+        short_name=d.get("short_name") or "",
+        class_id=_int(d.get("customer_class")),
+        level_id=_int(d.get("level")),
+        sales_region_id=_int(d.get("sales_region")),
+        region_code=form.cascade_code(),
+        account_manager_id=account_manager_id,
+        upper_id=d.get("upper"),
+        tags=d.get("tags") or [],
+        invoice_title=d.get("invoice_title") or "",
+        tax_number=d.get("tax_number") or "",
+    )
+
+
+@needs("party.customer.create")
+def customer_create(request: HttpRequest, actor: Actor) -> HttpResponse:
+    form = f.CustomerForm(request.POST or None, actor=actor)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = customers.create_customer(
+                actor=actor, code=form.cleaned_data["code"], data=_customer_data(form)
+            )
+        except DomainError as err:
+            f.add_domain_error(form, err)
+        else:
+            messages.success(request, _("Customer %(code)s created.") % {"code": customer.code})
+            return redirect("party:customer-detail", customer.pk)
+    return render(
+        request,
+        "party/customer_form.html",
+        _page(
+            actor,
+            "customers",
+            form=form,
+            customer=None,
+            upper_suggestions=f.upper_suggestions(actor),
+            breadcrumbs=[(gettext_lazy("Customers"), reverse("party:customers")), (_("New"), None)],
+        ),
+    )
+
+
+@needs("party.customer.edit")
+def customer_edit(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    customer = _get_customer(actor, pk)
+    form = f.CustomerForm(
+        request.POST or None,
+        actor=actor,
+        editing=True,
+        initial=f.customer_initial(customer),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            customers.update_customer(
+                actor=actor,
+                customer_id=customer.pk,
+                data=_customer_data(form, account_manager_id=customer.account_manager_id),
+            )
+        except DomainError as err:
+            f.add_domain_error(form, err)
+        else:
+            messages.success(request, _("Customer %(code)s saved.") % {"code": customer.code})
+            return redirect("party:customer-detail", customer.pk)
+    return render(
+        request,
+        "party/customer_form.html",
+        _page(
+            actor,
+            "customers",
+            form=form,
+            customer=customer,
+            upper_suggestions=f.upper_suggestions(actor),
+            breadcrumbs=[
+                (gettext_lazy("Customers"), reverse("party:customers")),
+                (customer.name, reverse("party:customer-detail", args=[customer.pk])),
+                (_("Edit"), None),
+            ],
+        ),
+    )
+
+
+def _customer_post(
+    request: HttpRequest, actor: Actor, customer: Any, bound: dict[str, Any]
+) -> HttpResponse | None:
+    """Handle one of the detail page's forms; a redirect on success, None to re-render."""
+    op = request.POST.get("op", "")
+    url = reverse("party:customer-detail", args=[customer.pk])
+    if op == "status":
+        allowed = CUSTOMER_FLOW.allowed_actions(customer.status)
+        form = f.StatusActionForm(request.POST, actions=allowed)
+        if not form.is_valid():
+            messages.error(request, _("This action is not allowed in the current status."))
+            return redirect(url)
+        action, reason = form.cleaned_data["action"], form.cleaned_data["reason"].strip()
+        if action in REASON_REQUIRED and not reason:
+            messages.error(request, _("Give a reason for this action."))
+            return redirect(url)
+        try:
+            changed = customers.change_customer_status(
+                actor=actor, customer_id=customer.pk, action=action, reason=reason
+            )
+        except DomainError as err:
+            messages.error(request, str(err.message))
+        else:
+            messages.success(
+                request,
+                _("Status changed to %(status)s.") % {"status": changed.get_status_display()},
+            )
+        return redirect(url)
+    handlers: dict[str, tuple[type, str, Callable[[Any], Any]]] = {
+        "contact": (
+            f.ContactForm,
+            "contacts",
+            lambda d: customers.add_contact(actor=actor, customer_id=customer.pk, **d),
+        ),
+        "address": (
+            f.AddressForm,
+            "addresses",
+            lambda d: customers.add_address(
+                actor=actor,
+                customer_id=customer.pk,
+                district_code=d["district"],
+                street=d["street"],
+                receiver=d["receiver"],
+                phone=d["phone"],
+                is_default=d["is_default"],
+            ),
+        ),
+        "bank": (
+            f.BankAccountForm,
+            "bank",
+            lambda d: customers.add_bank_account(actor=actor, customer_id=customer.pk, **d),
+        ),
+    }
+    if op not in handlers:
+        return redirect(url)
+    form_class, tab, call = handlers[op]
+    form = form_class(request.POST)
+    bound[op], bound["open_tab"] = form, tab
+    if form.is_valid():
+        try:
+            call(form.cleaned_data)
+        except DomainError as err:
+            f.add_domain_error(form, err)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(f"{url}#{tab}")
+    return None
+
+
+@needs("party.customer.view")
+def customer_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    customer = _get_customer(actor, pk)
+    bound: dict[str, Any] = {}
+    if request.method == "POST":
+        response = _customer_post(request, actor, customer, bound)
+        if response is not None:
+            return response
+    can_edit = actor.can("party.customer.edit")
+    status_labels = dict(CustomerStatus.choices)
+    actions = [
+        (a, CUSTOMER_ACTIONS.get(a, a), a in REASON_REQUIRED)
+        for a in CUSTOMER_FLOW.allowed_actions(customer.status)
+    ]
+    return render(
+        request,
+        "party/customer_detail.html",
+        _page(
+            actor,
+            "customers",
+            customer=customer,
+            place=_place(customer.region),
+            contacts=customer.contacts.order_by("-is_primary", "pk"),
+            addresses=customer.addresses.select_related("province", "city", "district").order_by(
+                "-is_default", "pk"
+            ),
+            bank_accounts=customer.bank_accounts.order_by("pk"),
+            lower_customers=selectors.scoped_customers(actor)
+            .filter(upper_id=customer.pk)
+            .select_related("org", "customer_class")
+            .order_by("code"),
+            status_rows=_status_rows(type(customer), customer.pk, status_labels),
+            status_actions=actions if actor.can("party.customer.approve") else [],
+            can_edit=can_edit,
+            contact_form=bound.get("contact") or f.ContactForm(),
+            address_form=bound.get("address") or f.AddressForm(),
+            bank_form=bound.get("bank") or f.BankAccountForm(),
+            open_tab=bound.get("open_tab"),
+            tabs=[
+                ("basic", gettext_lazy("Basic information")),
+                ("contacts", gettext_lazy("Contacts")),
+                ("addresses", gettext_lazy("Addresses")),
+                ("bank", gettext_lazy("Bank accounts")),
+                ("lower", gettext_lazy("Lower-level customers")),
+                ("status", gettext_lazy("Status history")),
+            ],
+            history=audit.history_rows("party.customer", customer.pk),
+            breadcrumbs=[
+                (gettext_lazy("Customers"), reverse("party:customers")),
+                (customer.name, None),
+            ],
+        ),
+    )
+
+
+# --- dealer onboarding: the public form ---------------------------------------------------------
+
+
+def apply(request: HttpRequest, token: str = "") -> HttpResponse:
+    """申请加盟: public, no login, CSRF-protected; made for a phone screen."""
+    invitation = applications.find_invitation(token) if token else None
+    form = f.ApplicationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data.get("website"):  # the hidden field only bots fill in
+            return redirect("party:apply-done")
+        d = form.cleaned_data
+        try:
+            app = applications.submit_application(
+                actor=Actor.channel("web:apply", request_id=getattr(request, "request_id", "")),
+                company_name=d["company_name"],
+                contact_name=d["contact_name"],
+                phone=d["phone"],
+                region_code=form.cascade_code(),
+                address=d.get("address") or "",
+                business_scope=d.get("business_scope") or "",
+                tax_number=d.get("tax_number") or "",
+                invitation_token=token,
+            )
+        except DomainError as err:
+            f.add_domain_error(form, err, fields=f.APPLICATION_FIELDS)
+        else:
+            request.session["party.applied"] = {
+                "number": application_number(app),
+                "company": app.company_name,
+            }
+            return redirect("party:apply-done")
+    return render(
+        request,
+        "party/apply.html",
+        {"form": form, "invitation": invitation, "bad_token": bool(token) and invitation is None},
+    )
+
+
+def apply_done(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "party/apply_done.html", {"applied": request.session.get("party.applied")}
+    )
+
+
+# --- dealer onboarding: review ------------------------------------------------------------------
+
+APPLICATION_SORTS = {
+    "created_at": ("created_at", "pk"),
+    "company_name": ("company_name", "pk"),
+    "status": ("status", "pk"),
+}
+
+
+@needs("party.application.view", "party.application.approve")
+def application_list(request: HttpRequest, actor: Actor) -> HttpResponse:
+    form = f.ApplicationFilterForm(request.GET or None)
+    qs = selectors.scoped_applications(actor).select_related(
+        "region__parent__parent", "org", "customer"
+    )
+    if form.is_bound and form.is_valid():
+        if form.cleaned_data.get("status"):
+            qs = qs.filter(status=form.cleaned_data["status"])
+        if search := (form.cleaned_data.get("search") or "").strip():
+            qs = qs.filter(
+                Q(company_name__icontains=search)
+                | Q(contact_name__icontains=search)
+                | Q(phone__icontains=search)
+            )
+    sort = resolve_sort(request, APPLICATION_SORTS, default="-created_at")
+    listing = paginate(request, qs.order_by(*sort.order_by), sort=sort)
+    for app in listing.page.object_list:
+        app.number, app.place = application_number(app), _place(app.region)
+    can_invite = actor.can("party.application.approve")
+    return render(
+        request,
+        "party/application_list.html",
+        _page(
+            actor,
+            "applications",
+            filter_form=form,
+            listing=listing,
+            invite_form=f.InvitationForm(actor=actor) if can_invite else None,
+            invitation=request.session.pop("party.invitation", None),
+            apply_url=request.build_absolute_uri(reverse("party:apply")),
+        ),
+    )
+
+
+@needs("party.application.approve")
+def application_invite(request: HttpRequest, actor: Actor) -> HttpResponse:
+    if request.method != "POST":
+        return redirect("party:applications")
+    form = f.InvitationForm(request.POST, actor=actor)
+    if not form.is_valid():
+        messages.error(request, _("Choose the organisation the dealer will belong to."))
+        return redirect("party:applications")
+    try:
+        invitation = applications.create_invitation(
+            actor=actor, org_id=int(form.cleaned_data["org"]), note=form.cleaned_data["note"]
+        )
+    except DomainError as err:
+        messages.error(request, str(err.message))
+        return redirect("party:applications")
+    request.session["party.invitation"] = {
+        "url": request.build_absolute_uri(reverse("party:apply-invited", args=[invitation.token])),
+        "org": invitation.org.name,
+        "expires_at": timezone.localtime(invitation.expires_at).strftime("%Y-%m-%d %H:%M"),
+    }
+    return redirect("party:applications")
+
+
+def _review_post(request: HttpRequest, actor: Actor, app: Any, bound: dict[str, Any]) -> bool:
+    """Approve / reject / request more information. True when done (redirect)."""
+    op = request.POST.get("op", "")
+    if op == "approve":
+        form = f.ApproveForm(request.POST, actor=actor)
+        bound["approve"] = form
+        if not form.is_valid():
+            return False
+        d = form.cleaned_data
+        try:
+            done = applications.approve_application(
+                actor=actor,
+                application_id=app.pk,
+                customer_code=d["code"],
+                org_id=int(d["org"]),
+                kind=d["kind"],
+                class_id=_int(d.get("customer_class")),
+                level_id=_int(d.get("level")),
+                sales_region_id=_int(d.get("sales_region")),
+                upper_id=d.get("upper"),
+            )
+        except DomainError as err:
+            f.add_domain_error(form, err)
+            return False
+        messages.success(
+            request,
+            _("Application approved; customer %(code)s created.") % {"code": done.customer.code},
+        )
+        return True
+    if op in ("reject", "request_info"):
+        form = f.NoteForm(request.POST, prefix=op, label=NOTE_LABELS[op])
+        bound[op] = form
+        if not form.is_valid():
+            return False
+        note = form.cleaned_data["note"]
+        try:
+            if op == "reject":
+                applications.reject_application(actor=actor, application_id=app.pk, reason=note)
+            else:
+                applications.request_more_info(actor=actor, application_id=app.pk, note=note)
+        except DomainError as err:
+            f.add_domain_error(form, err, fields={"reason": "note"})
+            return False
+        messages.success(
+            request,
+            _("Application rejected.") if op == "reject" else _("More information requested."),
+        )
+        return True
+    return False
+
+
+@needs("party.application.view", "party.application.approve")
+def application_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    try:
+        app = selectors.get_application(actor, pk)
+    except NotFound:
+        raise Http404 from None
+    bound: dict[str, Any] = {}
+    if request.method == "POST":
+        if not actor.can("party.application.approve"):
+            raise Http404
+        if _review_post(request, actor, app, bound):
+            return redirect("party:application-detail", app.pk)
+    allowed = set(APPLICATION_FLOW.allowed_actions(app.status))
+    can_review = actor.can("party.application.approve") and bool(
+        allowed & {"approve", "reject", "request_info"}
+    )
+    tabs = [("review", gettext_lazy("Review"))] if can_review else []
+    tabs.append(("status", gettext_lazy("Status history")))
+    number = application_number(app)
+    return render(
+        request,
+        "party/application_detail.html",
+        _page(
+            actor,
+            "applications",
+            app=app,
+            number=number,
+            place=_place(app.region),
+            can_review=can_review,
+            allowed=allowed,
+            approve_form=bound.get("approve")
+            or f.ApproveForm(actor=actor, initial={"org": app.org_id or ""}),
+            reject_form=bound.get("reject")
+            or f.NoteForm(prefix="reject", label=NOTE_LABELS["reject"]),
+            info_form=bound.get("request_info")
+            or f.NoteForm(prefix="request_info", label=NOTE_LABELS["request_info"]),
+            open_tab="review" if bound else None,
+            upper_suggestions=f.upper_suggestions(actor) if can_review else [],
+            status_rows=_status_rows(type(app), app.pk, dict(ApplicationStatus.choices)),
+            tabs=tabs,
+            history=audit.history_rows("party.dealerapplication", app.pk),
+            breadcrumbs=[
+                (gettext_lazy("Dealer applications"), reverse("party:applications")),
+                (number, None),
+            ],
+        ),
+    )
+
+
+# --- organisations ------------------------------------------------------------------------------
+
+
+@needs("party.organization.view")
+def organization_tree(request: HttpRequest, actor: Actor) -> HttpResponse:
+    orgs = list(selectors.scoped_organizations(actor))
+    ids = {o.pk for o in orgs}
+    counts = dict(
+        selectors.scoped_customers(actor)
+        .order_by()
+        .values("org")
+        .annotate(n=Count("id"))
+        .values_list("org", "n")
+    )
+    children: dict[int | None, list[Any]] = {}
+    for o in orgs:
+        children.setdefault(o.parent_id if o.parent_id in ids else None, []).append(o)
+    rows: list[dict[str, Any]] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for o in sorted(children.get(parent, []), key=lambda o: o.code):
+            rows.append(
+                {
+                    "org": o,
+                    "depth": depth,
+                    "indent": depth * 24,
+                    "kind_label": f.org_kind_label(o.kind),
+                    "customers": counts.get(o.pk, 0),
+                    "has_children": bool(children.get(o.pk)),
+                }
+            )
+            walk(o.pk, depth + 1)
+
+    walk(None, 0)
+    return render(request, "party/organization_tree.html", _page(actor, "organizations", rows=rows))
+
+
+# --- suppliers ----------------------------------------------------------------------------------
+
+SUPPLIER_SORTS = {
+    "code": ("code",),
+    "name": ("name", "code"),
+    "org": ("org__name", "code"),
+    "created_at": ("created_at", "pk"),
+}
+
+
+def _suppliers_filtered(
+    request: HttpRequest, actor: Actor
+) -> tuple[f.SupplierFilterForm, QuerySet[Any]]:
+    form = f.SupplierFilterForm(request.GET or None, actor=actor)
+    qs = selectors.scoped_suppliers(actor).select_related("org")
+    if form.is_bound:
+        form.is_valid()
+        d = getattr(form, "cleaned_data", {})
+        if search := (d.get("search") or "").strip():
+            qs = qs.filter(Q(code__icontains=search) | Q(name__icontains=search))
+        if org_id := _int(d.get("org")):
+            qs = qs.filter(org_id=org_id)
+        if d.get("active") in ("0", "1"):
+            qs = qs.filter(is_active=d["active"] == "1")
+    return form, qs
+
+
+@needs("party.supplier.view")
+def supplier_list(request: HttpRequest, actor: Actor) -> HttpResponse:
+    form, qs = _suppliers_filtered(request, actor)
+    sort = resolve_sort(request, SUPPLIER_SORTS, default="code")
+    listing = paginate(request, qs.order_by(*sort.order_by), sort=sort)
+    return render(
+        request,
+        "party/supplier_list.html",
+        _page(
+            actor,
+            "suppliers",
+            filter_form=form,
+            listing=listing,
+            export_url=reverse("party:supplier-export")
+            if actor.can("party.supplier.export")
+            else None,
+            can_create=actor.can("party.supplier.create"),
+        ),
+    )
+
+
+@needs("party.supplier.export")
+def supplier_export(request: HttpRequest, actor: Actor) -> HttpResponse:
+    if not actor.can("party.supplier.view"):
+        raise Http404
+    _form, qs = _suppliers_filtered(request, actor)
+    sort = resolve_sort(request, SUPPLIER_SORTS, default="code")
+    rows = (
+        (
+            s.code,
+            s.name,
+            s.org.name,
+            s.contact_name,
+            s.phone,
+            s.tax_number,
+            _("Active") if s.is_active else _("Inactive"),
+            s.created_at,
+        )
+        for s in qs.order_by(*sort.order_by).iterator(chunk_size=2000)
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return xlsx_response(
+        filename=f"{_('Suppliers')}-{stamp}.xlsx",
+        sheet_title=_("Suppliers"),
+        headers=[
+            _("Supplier code"),
+            _("Supplier name"),
+            _("Organisation"),
+            _("Contact person"),
+            _("Phone"),
+            _("Tax number"),
+            _("Status"),
+            _("Created at"),
+        ],
+        rows=rows,
+    )
+
+
+@needs("party.supplier.create")
+def supplier_create(request: HttpRequest, actor: Actor) -> HttpResponse:
+    form = f.SupplierForm(request.POST or None, actor=actor)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            supplier = suppliers.create_supplier(
+                actor=actor,
+                org_id=int(d["org"]),
+                code=d["code"],
+                name=d["name"],
+                contact_name=d.get("contact_name") or "",
+                phone=d.get("phone") or "",
+                tax_number=d.get("tax_number") or "",
+            )
+        except DomainError as err:
+            f.add_domain_error(form, err)
+        else:
+            messages.success(request, _("Supplier %(code)s created.") % {"code": supplier.code})
+            return redirect("party:suppliers")
+    return render(
+        request,
+        "party/supplier_form.html",
+        _page(
+            actor,
+            "suppliers",
+            form=form,
+            breadcrumbs=[(gettext_lazy("Suppliers"), reverse("party:suppliers")), (_("New"), None)],
+        ),
+    )

@@ -1,0 +1,44 @@
+"""Test data for console tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from omni.kernel import audit
+from omni.kernel.actors import Actor
+from omni.kernel.models import AuditEntry
+
+
+def audit_entry(
+    *,
+    actor: str = "王芳",
+    action: str = "price.updated",
+    object_type: str = "catalog.price",
+    object_id: Any = 1,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    at: dt.datetime | None = None,
+) -> AuditEntry:
+    """One audit row written the way services write it (inside a transaction)."""
+    with transaction.atomic():
+        entry = audit.record(
+            actor=Actor.system(actor),
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            before=before,
+            after=after,
+        )
+    if at is not None:  # `at` is auto_now_add: move it afterwards to place it on a given day
+        AuditEntry.objects.filter(pk=entry.pk).update(at=at)
+        entry.at = at
+    return entry
+
+
+def days_ago(n: int, hour: int = 10) -> dt.datetime:
+    day = timezone.localdate() - dt.timedelta(days=n)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))

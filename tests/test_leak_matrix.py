@@ -1,0 +1,260 @@
+"""The leak matrix: every API route and every console page, for actors outside an
+object's scope. It grows by itself: a new route fails here until it is classified below.
+
+For each API operation (enumerated from the OpenAPI document of the live router):
+  1. without credentials -> 401, unless listed in PUBLIC (with the reason);
+  2. as a logged-in user with no roles -> never 2xx, unless listed in SELF_SERVICE;
+  3. object routes of data-scoped domains: an actor with EVERY functional permission but a
+     data scope limited to the east subsidiary gets 404 for the south subsidiary's object,
+     and nothing is written (no audit row, no change of the object);
+  4. list routes of data-scoped domains: the same actor never sees the south object's code.
+For each console page with an object id in its URL: the same outsider gets 404.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from omni.access.models import Role, RoleAssignment, User
+from omni.api.v1 import api
+from omni.kernel.models import AuditEntry
+from omni.kernel.permissions import all_permissions
+from omni.party.services import applications
+from omni.party.tests.factories import SYSTEM, make_world
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC = {
+    ("get", "/api/v1/health"): "liveness probe, no business data",
+    ("post", "/api/v1/auth/token"): "the login itself",
+    ("get", "/api/v1/party/regions"): "public reference data (administrative divisions) for forms",
+    ("post", "/api/v1/party/applications"): "the public dealer application form (申请加盟)",
+}
+SELF_SERVICE = {
+    ("get", "/api/v1/auth/tokens"): "a user's own API tokens",
+    ("post", "/api/v1/auth/tokens"): "a user creating an API token for themself",
+    ("get", "/api/v1/imports/importers"): "descriptions of the import templates (columns), no data",
+    ("get", "/api/v1/imports/jobs"): "a user's own import jobs (others' jobs answer 404)",
+}
+# Domains whose rows carry an organisation and are filtered by the actor's data scope.
+SCOPED_PREFIXES = ("/api/v1/party/", "/api/v1/audit", "/api/v1/outbox", "/api/v1/auth/tokens/")
+# Enterprise-wide master data: guarded by functional permissions only (one enterprise group
+# per deployment; every sales organisation sells the same catalogue).
+FUNCTIONAL_ONLY_PREFIXES = ("/api/v1/catalog/", "/api/v1/imports")
+
+
+def operations():
+    schema = api.get_openapi_schema()
+    for path, methods in schema["paths"].items():
+        for method in methods:
+            yield method, path
+
+
+def outsider(world) -> Client:
+    """Every permission there is, but only the east subsidiary's data."""
+    user = User.objects.create_user("outsider", password="pass-12345678")
+    role = Role.objects.create(
+        code="everything", name="everything", permissions=sorted(all_permissions())
+    )
+    RoleAssignment.objects.create(user=user, role=role, scope_kind="org", org=world.east)
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def foreign_objects(world) -> dict[str, str]:
+    """Path parameter -> an id of an object that belongs to the south subsidiary."""
+    app = applications.submit_application(
+        actor=SYSTEM,
+        company_name="南方饮品",
+        contact_name="林峰",
+        phone="13900002222",
+        region_code="440106",
+    )
+    app.org = world.south_sales
+    app.save()
+    from omni.access.services.tokens import create_token
+    from omni.kernel.actors import Actor
+
+    south_user = User.objects.create_user("south-user", password="pass-12345678")
+    token = create_token(actor=Actor.for_user(south_user), name="南方 ERP")
+    return {
+        "customer_id": str(world.gz_dealer.pk),
+        "application_id": str(app.pk),
+        "org_id": str(world.south_sales.pk),
+        "token_id": str(token.token_id),  # another user's token
+        "event_id": "00000000-0000-0000-0000-000000000001",
+    }
+
+
+BODIES = {
+    ("put", "/api/v1/party/customers/{customer_id}"): lambda w: {
+        "name": "改名",
+        "kind": "distributor",
+        "org_id": w.south_sales.pk,
+    },
+    ("post", "/api/v1/party/customers/{customer_id}/status"): lambda w: {"action": "activate"},
+    ("post", "/api/v1/party/customers/{customer_id}/contacts"): lambda w: {
+        "name": "张三",
+        "phone": "13800001111",
+    },
+    ("post", "/api/v1/party/customers/{customer_id}/addresses"): lambda w: {
+        "district_code": "440106",
+        "street": "天河路 1 号",
+        "receiver": "张三",
+        "phone": "13800001111",
+    },
+    ("post", "/api/v1/party/applications/{application_id}/approve"): lambda w: {
+        "customer_code": "LEAK-1",
+        "org_id": w.south_sales.pk,
+    },
+    ("post", "/api/v1/party/applications/{application_id}/reject"): lambda w: {"note": "no"},
+    ("post", "/api/v1/party/applications/{application_id}/request-info"): lambda w: {
+        "note": "more"
+    },
+    ("post", "/api/v1/party/organizations/{org_id}/move"): lambda w: {"parent_id": w.east.pk},
+    ("post", "/api/v1/outbox/{event_id}/retry"): lambda w: None,
+    ("delete", "/api/v1/auth/tokens/{token_id}"): lambda w: None,
+}
+
+
+def fill(path: str, ids: dict[str, str]) -> str:
+    """Put the foreign object's id into each path parameter (1 where none is registered)."""
+    return re.sub(r"\{([^}]+)\}", lambda m: ids.get(m.group(1), "1"), path)
+
+
+def call(client, method, path, body=None):
+    kwargs = {"content_type": "application/json"}
+    if body is not None and method != "get":
+        kwargs["data"] = json.dumps(body)
+    return getattr(client, method)(path, **kwargs)
+
+
+def test_every_route_requires_credentials_unless_public():
+    make_world()
+    anonymous = Client()
+    for method, path in operations():
+        if (method, path) in PUBLIC:
+            continue
+        concrete = re.sub(r"\{[^}]+\}", "1", path)
+        res = call(anonymous, method, concrete, {})
+        assert res.status_code == 401, (
+            f"{method.upper()} {path} answered {res.status_code} without credentials"
+        )
+
+
+def test_a_user_without_roles_gets_nothing():
+    world = make_world()
+    nobody = User.objects.create_user("nobody", password="pass-12345678")
+    client = Client()
+    client.force_login(nobody)
+    ids = foreign_objects(world)
+    for method, path in operations():
+        if (method, path) in PUBLIC or (method, path) in SELF_SERVICE:
+            continue
+        concrete = fill(path, ids)
+        body = BODIES.get((method, path), lambda w: {})(world)
+        res = call(client, method, concrete, body if method != "get" else None)
+        assert res.status_code in (403, 404, 422), (
+            f"{method.upper()} {path}: {res.status_code} for a user without roles"
+        )
+        if res.status_code == 422:
+            # validation ran before the permission check: acceptable only for bodies we could
+            # not make valid; nothing may have been written
+            assert not AuditEntry.objects.filter(actor_name="nobody").exists()
+
+
+def test_outsider_gets_404_and_changes_nothing_on_foreign_objects():
+    world = make_world()
+    ids = foreign_objects(world)
+    client = outsider(world)
+    audit_before = AuditEntry.objects.count()
+    unclassified = []
+    for method, path in operations():
+        if (method, path) in PUBLIC or (method, path) in SELF_SERVICE or "{" not in path:
+            continue
+        if path.startswith(FUNCTIONAL_ONLY_PREFIXES):
+            continue
+        params = re.findall(r"\{([^}]+)\}", path)
+        if any(p not in ids for p in params) or not path.startswith(SCOPED_PREFIXES):
+            unclassified.append(f"{method.upper()} {path}")
+            continue
+        if method != "get" and (method, path) not in BODIES:
+            unclassified.append(f"{method.upper()} {path} (register a valid body in BODIES)")
+            continue
+        body = BODIES[(method, path)](world) if method != "get" else None
+        res = call(client, method, path.format(**ids), body)
+        assert res.status_code == 404, (
+            f"{method.upper()} {path}: {res.status_code} {res.content[:200]!r}"
+        )
+        assert res.json()["code"] == "not_found"
+    assert not unclassified, "classify these routes in the leak matrix: " + ", ".join(unclassified)
+    assert AuditEntry.objects.count() == audit_before
+    world.gz_dealer.refresh_from_db()
+    assert world.gz_dealer.status == "prospect" and world.gz_dealer.name == "广州天河饮品批发部"
+
+
+def test_outsider_lists_never_show_foreign_rows():
+    world = make_world()
+    foreign_objects(world)
+    client = outsider(world)
+    for method, path in operations():
+        if method != "get" or "{" in path or not path.startswith(SCOPED_PREFIXES):
+            continue
+        res = client.get(path, {"page_size": 500})
+        assert res.status_code in (200, 404), f"GET {path}: {res.status_code}"
+        text = res.content.decode()
+        for secret in ("C-GZ-001", "广州天河饮品批发部", "华南销售部", "南方饮品"):
+            assert secret not in text, f"GET {path} leaks {secret}"
+
+
+def _page_patterns(resolver=None, prefix=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if str(entry.pattern).startswith("api/"):
+                continue
+            yield from _page_patterns(entry, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), entry
+
+
+# url pattern prefix -> which foreign object its id parameter names
+PAGE_OBJECTS = {
+    "party/customers/": "customer_id",
+    "party/applications/": "application_id",
+}
+PAGE_EXCLUDED = {
+    # url pattern prefix -> reason
+    "catalog/": "enterprise-wide master data, functional permissions only",
+    "imports/": "jobs are visible to their creator only (tested in the imports tests)",
+    "party/apply/": "the public application form (the token is the credential)",
+    "system/audit/": "audit pages are for administrators (scope: everything)",
+}
+
+
+def test_outsider_gets_404_on_foreign_object_pages():
+    world = make_world()
+    ids = foreign_objects(world)
+    client = outsider(world)
+    unclassified = []
+    checked = 0
+    for pattern, entry in _page_patterns():
+        names = re.findall(r"<(?:\w+:)?(\w+)>", pattern)
+        if not names or pattern.startswith(tuple(PAGE_EXCLUDED)):
+            continue
+        kind = next((v for k, v in PAGE_OBJECTS.items() if pattern.startswith(k)), None)
+        if kind is None or len(names) != 1:
+            unclassified.append(pattern)
+            continue
+        url = "/" + re.sub(r"<(?:\w+:)?(\w+)>", ids[kind], pattern)
+        res = client.get(url)
+        assert res.status_code == 404, f"page {url}: {res.status_code}"
+        checked += 1
+    assert not unclassified, "classify these pages in the leak matrix: " + ", ".join(unclassified)
+    assert checked >= 3
