@@ -186,9 +186,11 @@ def insert_rows(
 
     `rows` hold the values of `fields` (names or attnames such as "org_id") in that order;
     JSON, decimal and date/time values are adapted for the database here, other values go
-    to the driver as they are. Every other concrete column gets its default, and auto_now /
-    auto_now_add columns the current time. Runs inside the caller's transaction; returns the
-    number of rows. Ids are not returned: look the rows up by their codes afterwards."""
+    to the driver as they are. Every other concrete column gets its default (computed once
+    for the call: not for columns whose default must differ per row) and auto_now /
+    auto_now_add columns the current time. No signals, no save(). Runs inside the caller's
+    transaction; returns the number of rows. Ids are not returned: look the rows up by their
+    codes afterwards (`rows_by_keys`)."""
     conn = connections[DEFAULT_DB_ALIAS]
     by_name = {f.name: f for f in model._meta.concrete_fields}
     by_name.update({f.attname: f for f in model._meta.concrete_fields})

@@ -15,7 +15,11 @@ class RejectNulMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         query = request.META.get("QUERY_STRING", "")
         bad = "%00" in query or "\x00" in query or "\x00" in request.path
-        if not bad and request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        content_type = request.META.get("CONTENT_TYPE", "")
+        textual = content_type.startswith(("application/json", "application/x-www-form-urlencoded"))
+        # multipart bodies carry files (xlsx is binary): their text fields are small forms
+        # whose values Django decodes; only JSON and urlencoded bodies are scanned here.
+        if not bad and textual and request.method in ("POST", "PUT", "PATCH", "DELETE"):
             try:
                 body = request.body
             except Exception:  # too large: the view answers with its own error
