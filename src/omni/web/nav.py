@@ -59,6 +59,7 @@ NAV: tuple[NavItem, ...] = (
         children=(
             NavItem("party", _("Customers & organisations"), "party", "party:customers"),
             NavItem("catalog", _("Products"), "catalog", "catalog:products"),
+            NavItem("imports", _("Excel imports"), "import", "imports:jobs"),
         ),
     ),
     NavItem("planning", _("Sales planning"), "plan"),

@@ -8,7 +8,6 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client, override_settings
-from django.urls import include, path
 from openpyxl import load_workbook
 
 from omni.kernel import excel, imports
@@ -18,13 +17,6 @@ from omni.kernel.tests.test_imports import GOOD, MIXED, PERMISSION, widget_file
 from omni.kernel.tests.testapp.models import Widget
 
 API = "/api/v1/imports"
-
-# The pages' URLs as the project mounts them (/imports/), whether or not the root URLconf
-# already includes them; strings only, so the kernel does not import higher layers.
-urlpatterns = [
-    path("imports/", include("omni.web.imports.urls")),
-    path("", include("omni.config.urls")),
-]
 
 
 def make_user(username, *, permissions=(), **flags):
@@ -189,7 +181,6 @@ def alice_web(db):
     return client
 
 
-@pytest.mark.urls(__name__)
 @pytest.mark.django_db
 class TestPages:
     def test_history_upload_job_and_error_file(self, alice_web):

@@ -13,7 +13,6 @@ from omni.kernel.tests.test_imports_api import PERMISSION, make_user
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.urls("omni.kernel.tests.test_imports_api"),
 ]
 
 

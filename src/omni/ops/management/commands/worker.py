@@ -13,7 +13,7 @@ from django.db import close_old_connections, connections
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 
-from omni.kernel import health, outbox
+from omni.kernel import health, imports, outbox
 
 log = logging.getLogger("omni.worker")
 
@@ -38,6 +38,7 @@ class Command(BaseCommand):
                     close_old_connections()
                     health.beat(worker_id, started)
                     outbox.relay_due_events()
+                    imports.requeue_stale_jobs()
                 except Exception:
                     log.exception("worker housekeeping failed; retrying")
                 stop.wait(settings.OMNI_WORKER_HEARTBEAT_SECONDS)
@@ -47,6 +48,7 @@ class Command(BaseCommand):
         if batch:
             health.beat(worker_id, started)
             outbox.relay_due_events()
+            imports.requeue_stale_jobs()
         else:
             thread.start()
         self.stdout.write(f"omni worker {worker_id} started")
