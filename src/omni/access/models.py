@@ -39,6 +39,12 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(null=True)
     last_used_at = models.DateTimeField(null=True)
     revoked_at = models.DateTimeField(null=True)
+    permissions = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="null: the user's own permissions; a list: only these (a scoped token "
+        "for an integration). Never more than the user holds.",
+    )
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"

@@ -8,19 +8,20 @@ from django.conf import settings
 from django.http import HttpRequest
 from ninja.security import APIKeyCookie, HttpBearer
 
-from omni.access.services.actors import build_actor
-from omni.access.services.tokens import user_for_token
+from omni.access.services.actors import actor_for_request
+from omni.access.services.tokens import token_for_secret
 from omni.kernel.actors import Actor
 
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = user_for_token(token)
-        if user is None:
+        api_token = token_for_secret(token)
+        if api_token is None:
             return None
-        request.user = user
+        request.user = api_token.user
         request.via_token = True  # type: ignore[attr-defined]
-        return user
+        request.token_permissions = api_token.permissions  # type: ignore[attr-defined]
+        return api_token.user
 
 
 class SessionCookie(APIKeyCookie):
@@ -46,12 +47,4 @@ AUTH = [BearerToken(), SessionCookie()]
 
 def request_actor(request: HttpRequest) -> Actor:
     """The acting user with permissions and data scope, built once per request."""
-    cached = getattr(request, "_omni_actor", None)
-    if cached is None:
-        cached = build_actor(
-            request.user,  # type: ignore[arg-type]
-            request_id=getattr(request, "request_id", ""),
-            via_token=getattr(request, "via_token", False),
-        )
-        request._omni_actor = cached  # type: ignore[attr-defined]
-    return cached
+    return actor_for_request(request)

@@ -198,3 +198,11 @@ def list_sales_regions(actor: Actor) -> QuerySet[SalesRegion]:
     if org_q := _org_q(actor, "org"):
         q |= org_q
     return qs.filter(q).order_by("code")
+
+
+def scoped_org_ids(actor: Actor) -> list[int] | None:
+    """Ids of the organisations in the actor's scope, or None when the scope is everything
+    (for filtering rows of other modules that carry only an `org_id`, such as audit entries)."""
+    if actor.scope.everything:
+        return None
+    return list(scoped_organizations(actor).values_list("pk", flat=True))

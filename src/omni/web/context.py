@@ -4,8 +4,12 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from .nav import NAV
+from .nav import NAV, visible_nav
+from .permissions import actor_for
 
 
 def console(request: HttpRequest) -> dict[str, Any]:
-    return {"nav": NAV}
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav": NAV}
+    return {"nav": visible_nav(actor_for(request).can)}

@@ -8,7 +8,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
+
+from omni.access.errors import InvalidCredentials, TooManyAttempts
+from omni.access.services.logins import check_password_login, client_ip
 
 
 class DateInput(forms.DateInput):
@@ -41,3 +45,34 @@ class AuditFilterForm(forms.Form):
         if start and end and end < start:
             self.add_error("date_to", _("The end date is before the start date."))
         return data
+
+
+class ThrottledLoginForm(AuthenticationForm):
+    """Django's login form, but the password is checked by `access.services.logins`:
+    throttled after repeated failures, and every attempt audited."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("Wrong username or password."),
+    }
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if username is not None and password:
+            try:
+                self.user_cache = check_password_login(
+                    username=username,
+                    password=password,
+                    ip=client_ip(self.request.META) if self.request else "",
+                    channel="web",
+                    request_id=getattr(self.request, "request_id", ""),
+                )
+            except TooManyAttempts:
+                raise forms.ValidationError(
+                    _("Too many failed attempts. Try again in 15 minutes."), code="throttled"
+                ) from None
+            except InvalidCredentials:
+                raise self.get_invalid_login_error() from None
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data

@@ -1,13 +1,15 @@
 """The console navigation: every SPEC.md area, marked available once it is built.
 
 `url_name` is a route in the "web" namespace; areas without one are shown greyed out as
-"not yet available" so users see the whole product map from day one. `staff_only` items are
-left out of the sidebar for users who are not staff (their pages answer 404 to them anyway).
+"not yet available" so users see the whole product map from day one. Items with a
+`permission` are left out of the sidebar for users who do not hold it (their pages answer
+404 to them anyway); `visible_nav(actor)` does the filtering.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 from django.utils.translation import gettext_lazy as _
 
@@ -19,7 +21,7 @@ class NavItem:
     icon: str
     url_name: str | None = None
     children: tuple = field(default_factory=tuple)
-    staff_only: bool = False
+    permission: str | None = None
 
     @property
     def available(self) -> bool:
@@ -57,8 +59,20 @@ NAV: tuple[NavItem, ...] = (
         _("Master data"),
         "master",
         children=(
-            NavItem("party", _("Customers & organisations"), "party", "party:customers"),
-            NavItem("catalog", _("Products"), "catalog", "catalog:products"),
+            NavItem(
+                "party",
+                _("Customers & organisations"),
+                "party",
+                "party:customers",
+                permission="party.customer.view",
+            ),
+            NavItem(
+                "catalog",
+                _("Products"),
+                "catalog",
+                "catalog:products",
+                permission="catalog.product.view",
+            ),
             NavItem("imports", _("Excel imports"), "import", "imports:jobs"),
         ),
     ),
@@ -70,8 +84,21 @@ NAV: tuple[NavItem, ...] = (
         "system",
         children=(
             NavItem("health", _("Health"), "health", "web:health"),
-            NavItem("audit", _("Audit log"), "audit", "web:audit", staff_only=True),
+            NavItem("audit", _("Audit log"), "audit", "web:audit", permission="system.audit.view"),
             NavItem("api_docs", _("API documentation"), "api", "api:openapi-view"),
         ),
     ),
 )
+
+
+def visible_nav(can: Callable[[str], bool]) -> tuple[NavItem, ...]:
+    """The navigation without the items whose permission `can` denies."""
+
+    def keep(item: NavItem) -> bool:
+        return item.permission is None or can(item.permission)
+
+    return tuple(
+        replace(item, children=tuple(c for c in item.children if keep(c)))
+        for item in NAV
+        if keep(item)
+    )

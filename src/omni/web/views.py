@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -10,7 +9,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDate
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,28 +17,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from omni.kernel import audit
+from omni.kernel.actors import Actor
 from omni.kernel.health import check_health
 from omni.kernel.models import AuditEntry
+from omni.party.selectors import scoped_org_ids
 
 from .excel import xlsx_response
-from .forms import AuditFilterForm
+from .forms import AuditFilterForm, ThrottledLoginForm
 from .listing import paginate, resolve_sort
+from .permissions import actor_for, needs
 from .templatetags.omni_ui import actor_kind
 
 View = Callable[..., HttpResponse]
-
-
-def staff_required(view: View) -> View:
-    """Logged-in staff only; anyone else logged in gets 404 (the page does not exist for them)."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_staff:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 # --- shell ---------------------------------------------------------------------------------
@@ -47,6 +36,7 @@ def staff_required(view: View) -> View:
 
 class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
+    authentication_form = ThrottledLoginForm
     redirect_authenticated_user = True
 
 
@@ -79,7 +69,7 @@ def _audit_per_day(days: int) -> list[tuple[dt.date, int]]:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"active": "home", "health": check_health()}
-    if request.user.is_staff:
+    if actor_for(request).can("system.audit.view") and actor_for(request).scope.everything:
         per_day = _audit_per_day(AUDIT_CHART_DAYS)
         context["audit_chart"] = {
             "days": [d.strftime("%m-%d") for d, _n in per_day],
@@ -104,12 +94,17 @@ AUDIT_SORTS = {
 }
 
 
-def _audit_filtered(request: HttpRequest) -> tuple[AuditFilterForm, QuerySet[AuditEntry]]:
-    types = (
-        AuditEntry.objects.order_by("object_type").values_list("object_type", flat=True).distinct()
-    )
+def _scoped_entries(actor: Actor) -> QuerySet[AuditEntry]:
+    """Entries of the organisations in the actor's data scope (everything for admins)."""
+    return audit.list_entries(org_ids=scoped_org_ids(actor))
+
+
+def _audit_filtered(
+    request: HttpRequest, actor: Actor
+) -> tuple[AuditFilterForm, QuerySet[AuditEntry]]:
+    qs = _scoped_entries(actor)
+    types = qs.order_by("object_type").values_list("object_type", flat=True).distinct()
     form = AuditFilterForm(request.GET or None, object_types=list(types))
-    qs = audit.list_entries()
     if form.is_bound:
         form.is_valid()  # invalid fields are reported on the page and left out of the filter
         data = form.cleaned_data
@@ -128,9 +123,9 @@ def _audit_filtered(request: HttpRequest) -> tuple[AuditFilterForm, QuerySet[Aud
     return form, qs
 
 
-@staff_required
-def audit_list(request: HttpRequest) -> HttpResponse:
-    form, qs = _audit_filtered(request)
+@needs("system.audit.view")
+def audit_list(request: HttpRequest, actor: Actor) -> HttpResponse:
+    form, qs = _audit_filtered(request, actor)
     sort = resolve_sort(request, AUDIT_SORTS, default="-at")
     listing = paginate(request, qs.order_by(*sort.order_by), sort=sort)
     return render(
@@ -145,9 +140,9 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_required
-def audit_export(request: HttpRequest) -> HttpResponse:
-    _form, qs = _audit_filtered(request)
+@needs("system.audit.export")
+def audit_export(request: HttpRequest, actor: Actor) -> HttpResponse:
+    _form, qs = _audit_filtered(request, actor)
     sort = resolve_sort(request, AUDIT_SORTS, default="-at")
     rows = (
         (
@@ -180,9 +175,9 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_required
-def audit_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    entry = get_object_or_404(AuditEntry, pk=pk)
+@needs("system.audit.view")
+def audit_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    entry = get_object_or_404(_scoped_entries(actor), pk=pk)
     before, after = entry.before or {}, entry.after or {}
     changes = [
         {"field": f, "before": before.get(f), "after": after.get(f)}

@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from omni.kernel.actors import Actor, ActorKind
 from omni.kernel.scope import DataScope
 
 from ..models import RoleAssignment, ScopeKind, User
 
 
-def build_actor(user: User, *, request_id: str = "", via_token: bool = False) -> Actor:
+def build_actor(
+    user: User,
+    *,
+    request_id: str = "",
+    via_token: bool = False,
+    token_permissions: list[str] | None = None,
+) -> Actor:
+    """`token_permissions` (a scoped API token) narrows the user's permissions, never widens."""
     kind = ActorKind.API_CLIENT if via_token else ActorKind.USER
     if not user.is_active:
         return Actor(kind, user.pk, user.get_username(), request_id)
+    if user.is_superuser and token_permissions is not None:
+        return Actor(
+            kind,
+            user.pk,
+            user.get_username(),
+            request_id,
+            user.org_id,
+            permissions=frozenset(token_permissions),
+            scope=DataScope.all(),
+        )
     if user.is_superuser:
         return Actor(
             kind,
@@ -65,3 +84,18 @@ def build_actor(user: User, *, request_id: str = "", via_token: bool = False) ->
         permissions=frozenset(permissions),
         scope=scope,
     )
+
+
+def actor_for_request(request: Any) -> Actor:
+    """The acting user of an HTTP request (page or API), built once and cached on it.
+    API bearer-token requests carry `via_token` and `token_permissions` (see omni.api.auth)."""
+    cached = getattr(request, "_omni_actor", None)
+    if cached is None:
+        cached = build_actor(
+            request.user,
+            request_id=getattr(request, "request_id", ""),
+            via_token=getattr(request, "via_token", False),
+            token_permissions=getattr(request, "token_permissions", None),
+        )
+        request._omni_actor = cached
+    return cached

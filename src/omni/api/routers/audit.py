@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from omni.kernel import audit
-from omni.party.selectors import scoped_organizations
+from omni.party.selectors import scoped_org_ids
 
 from ..auth import request_actor
 from ..pagination import PageIn, paginate
@@ -48,10 +48,9 @@ def list_audit(request: HttpRequest, filters: Query[AuditFilter]):
     """Entries of the organisations in the caller's data scope (everything for admins)."""
     actor = request_actor(request)
     actor.require("system.audit.view")
-    org_ids = None
-    if not actor.scope.everything:
-        org_ids = list(scoped_organizations(actor).values_list("pk", flat=True))
     qs = audit.list_entries(
-        object_type=filters.object_type, object_id=filters.object_id, org_ids=org_ids
+        org_ids=scoped_org_ids(actor),
+        object_type=filters.object_type,
+        object_id=filters.object_id,
     )
     return paginate(qs, filters)

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from omni.access.services import tokens
+from omni.access.services.logins import client_ip
 from omni.kernel.errors import NotFound
 
 from ..auth import request_actor
@@ -29,6 +30,11 @@ class TokenOut(Schema):
 
 class NewTokenIn(Input):
     name: str = Field(min_length=1, max_length=100)
+    permissions: list[str] | None = Field(
+        None,
+        max_length=200,
+        description="only these permissions (a scoped token); omit for the user's own",
+    )
 
 
 class TokenInfo(Schema):
@@ -39,6 +45,7 @@ class TokenInfo(Schema):
     expires_at: dt.datetime | None
     last_used_at: dt.datetime | None
     revoked_at: dt.datetime | None
+    permissions: list[str] | None
 
 
 def _out(issued: tokens.IssuedToken) -> TokenOut:
@@ -55,6 +62,7 @@ def token(request: HttpRequest, payload: TokenIn):
             password=payload.password,
             name=payload.name,
             request_id=getattr(request, "request_id", ""),
+            ip=client_ip(request.META),
         )
     )
 
@@ -66,7 +74,14 @@ def my_tokens(request: HttpRequest):
 
 @router.post("/tokens", response={201: TokenOut, **ERRORS}, summary="Create another API token")
 def create_token(request: HttpRequest, payload: NewTokenIn):
-    return Status(201, _out(tokens.create_token(actor=request_actor(request), name=payload.name)))
+    return Status(
+        201,
+        _out(
+            tokens.create_token(
+                actor=request_actor(request), name=payload.name, permissions=payload.permissions
+            )
+        ),
+    )
 
 
 @router.delete(

@@ -8,12 +8,10 @@ permission, or for an object outside the scope, the answer is 404.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,49 +19,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from omni.access.services.actors import build_actor
 from omni.catalog import selectors
 from omni.catalog.services import products
 from omni.catalog.states import STATUS_FLOW
 from omni.kernel import audit
 from omni.kernel.actors import Actor
 from omni.kernel.errors import DomainError, NotFound
+from omni.web.permissions import needs
 
 from ..excel import xlsx_response
 from ..listing import paginate, resolve_sort
 from . import forms as f
 
 View = Callable[..., HttpResponse]
-
-
-def actor_for(request: HttpRequest) -> Actor:
-    """The acting user with permissions and data scope, built once per request (the same
-    cache attribute as omni.api.auth.request_actor, which the web layer may not import)."""
-    cached = getattr(request, "_omni_actor", None)
-    if cached is None:
-        cached = build_actor(request.user, request_id=getattr(request, "request_id", ""))  # type: ignore[arg-type]
-        request._omni_actor = cached  # type: ignore[attr-defined]
-    return cached
-
-
-def needs(permission: str) -> Callable[[View], View]:
-    """Logged-in users holding `permission`; others get 404. The view gets the actor."""
-
-    def decorate(view: View) -> View:
-        @login_required
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            actor = actor_for(request)
-            if not actor.can(permission):
-                raise Http404
-            try:
-                return view(request, actor, *args, **kwargs)
-            except NotFound:
-                raise Http404 from None
-
-        return wrapped
-
-    return decorate
 
 
 def _sections(actor: Actor) -> list[tuple[str, Any, str]]:

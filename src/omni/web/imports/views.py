@@ -14,18 +14,14 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
-from omni.access.services.actors import build_actor
 from omni.kernel import excel, imports
 from omni.kernel.actors import Actor
 from omni.kernel.errors import DomainError, NotFound
 from omni.kernel.models import ImportJob, ImportStatus
+from omni.web.permissions import actor_for
 
 from ..listing import paginate
 from .forms import UploadForm
-
-
-def _actor(request: HttpRequest) -> Actor:
-    return build_actor(request.user, request_id=getattr(request, "request_id", ""))  # type: ignore[arg-type]
 
 
 def _see_all(request: HttpRequest, actor: Actor) -> bool:
@@ -44,7 +40,7 @@ def _importer(actor: Actor, key: str) -> imports.Importer:
 
 
 def _job(request: HttpRequest, job_id: uuid.UUID) -> ImportJob:
-    actor = _actor(request)
+    actor = actor_for(request)
     try:
         return imports.get_job(actor=actor, job_id=job_id, see_all=_see_all(request, actor))
     except NotFound:
@@ -66,7 +62,7 @@ def _label(key: str) -> str:
 
 @login_required
 def job_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_for(request)
     see_all = _see_all(request, actor)
     listing = paginate(request, imports.list_jobs(actor=actor, see_all=see_all))
     for job in listing.page.object_list:
@@ -86,13 +82,13 @@ def job_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def template(request: HttpRequest, key: str) -> HttpResponse:
-    importer = _importer(_actor(request), key)
+    importer = _importer(actor_for(request), key)
     return _xlsx(excel.template_bytes(importer.spec), f"{importer.label}导入模板.xlsx")
 
 
 @login_required
 def upload(request: HttpRequest, key: str) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_for(request)
     importer = _importer(actor, key)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():

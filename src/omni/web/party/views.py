@@ -8,11 +8,9 @@ the page's permission, or for an object outside the scope, the answer is 404.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,7 +19,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from omni.access.services.actors import build_actor
 from omni.kernel import audit
 from omni.kernel.actors import Actor
 from omni.kernel.errors import DomainError, NotFound
@@ -29,6 +26,7 @@ from omni.kernel.states import state_history
 from omni.party import selectors
 from omni.party.services import applications, customers, suppliers
 from omni.party.states import APPLICATION_FLOW, CUSTOMER_FLOW, ApplicationStatus, CustomerStatus
+from omni.web.permissions import needs
 
 from ..excel import xlsx_response
 from ..listing import paginate, resolve_sort
@@ -50,33 +48,6 @@ NOTE_LABELS = {
 
 
 # --- plumbing -----------------------------------------------------------------------------------
-
-
-def actor_for(request: HttpRequest) -> Actor:
-    """The acting user with permissions and data scope, built once per request (the same
-    cache attribute as omni.api.auth.request_actor, which the web layer may not import)."""
-    cached = getattr(request, "_omni_actor", None)
-    if cached is None:
-        cached = build_actor(request.user, request_id=getattr(request, "request_id", ""))  # type: ignore[arg-type]
-        request._omni_actor = cached  # type: ignore[attr-defined]
-    return cached
-
-
-def needs(*permissions: str) -> Callable[[View], View]:
-    """Logged-in users holding any of `permissions`; others get 404. The view gets the actor."""
-
-    def decorate(view: View) -> View:
-        @login_required
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            actor = actor_for(request)
-            if not any(actor.can(p) for p in permissions):
-                raise Http404
-            return view(request, actor, *args, **kwargs)
-
-        return wrapped
-
-    return decorate
 
 
 def _sections(actor: Actor) -> list[tuple[str, Any, str]]:

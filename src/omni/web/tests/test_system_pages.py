@@ -53,7 +53,7 @@ def entries():
     ]
 
 
-def test_audit_log_is_staff_only(plain_user):
+def test_audit_log_needs_the_audit_permission(plain_user):
     assert Client().get("/system/audit/").status_code == 302  # anonymous: to the login page
     client = Client()
     client.force_login(plain_user)
@@ -168,3 +168,23 @@ def test_workbench_hides_audit_chart_from_non_staff(plain_user):
     client.force_login(plain_user)
     html = client.get("/").content.decode()
     assert 'data-tile="status"' in html and "审计记录数" not in html
+
+
+def test_audit_log_shows_only_the_organisations_in_scope():
+    from omni.kernel.models import AuditEntry
+    from omni.party.tests.factories import make_world, user_with
+
+    world = make_world()  # creates customers in both subsidiaries, each audited with its org
+    auditor = user_with("auditor", ["system.audit.view"], "org", org=world.east)
+    client = Client()
+    client.force_login(auditor)
+    html = client.get("/system/audit/", {"per_page": 100}).content.decode()
+    assert (
+        f"/system/audit/{AuditEntry.objects.filter(org_id=world.south_sales.pk).first().pk}/"
+        not in html
+    )
+    south_entry = AuditEntry.objects.filter(org_id=world.south_sales.pk).first()
+    east_entry = AuditEntry.objects.filter(org_id=world.east_sales.pk).first()
+    assert client.get(f"/system/audit/{south_entry.pk}/").status_code == 404
+    assert client.get(f"/system/audit/{east_entry.pk}/").status_code == 200
+    assert "审计日志" in client.get("/").content.decode()  # in their sidebar
