@@ -10,12 +10,15 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal
 
+from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from omni.catalog import selectors
+from omni.catalog.types import AuthorisationSubject
 from omni.catalog.services import authorisation, barcodes, brands, categories, products, units
 from omni.kernel.errors import NotFound
+from omni.party import selectors as party_selectors
 
 from ..auth import request_actor
 from ..pagination import PageIn, paginate
@@ -538,6 +541,46 @@ def set_product_status(request: HttpRequest, product_id: int, payload: CatalogSt
         actor=actor, product_id=product_id, status=payload.status, reason=payload.reason
     )
     return selectors.get_product(actor=actor, product_id=product_id)
+
+
+# --- authorised catalogue (商品授权) for one customer -----------------------------------------
+
+
+class AuthorisedFilter(PageIn):
+    customer_id: int | None = Field(
+        None, description="the customer to ask for; dealer and store users: omit (their own)"
+    )
+    on: dt.date | None = Field(None, description="the day the authorisation applies (today)")
+    search: str = Field("", max_length=60)
+
+
+@router.get(
+    "/authorised-skus",
+    response={200: SkuPage, **ERRORS},
+    summary="The SKUs a customer may see and order (product authorisation)",
+)
+def authorised_skus(request: HttpRequest, filters: Query[AuthorisedFilter]):
+    """Brand staff ask for a customer in their data scope; a dealer or store user gets
+    their own customer's catalogue (another customer id answers 404)."""
+    actor = request_actor(request)
+    actor.require("catalog.product.view")
+    customer_id = filters.customer_id or actor.scope.bound_customer_id
+    if customer_id is None:
+        raise NotFound(details={"customer_id": "required for users not bound to a customer"})
+    customer = party_selectors.get_customer(actor, customer_id)
+    ref = party_selectors.customer_ref(customer)
+    subject = AuthorisationSubject(
+        customer_id=ref.id,
+        org_id=ref.org_id,
+        org_path=ref.org_path,
+        class_id=ref.class_id,
+        level_id=ref.level_id,
+        sales_region_id=ref.sales_region_id,
+    )
+    qs = selectors.authorised_skus(subject, on=filters.on).order_by("code")
+    if filters.search:
+        qs = qs.filter(Q(code__icontains=filters.search) | Q(name__icontains=filters.search))
+    return paginate(qs, filters)
 
 
 # --- SKUs, barcodes, conversions, bundles -------------------------------------------------
