@@ -34,6 +34,13 @@ PUBLIC = {
     ("post", "/api/v1/auth/token"): "the login itself",
     ("get", "/api/v1/party/regions"): "public reference data (administrative divisions) for forms",
     ("post", "/api/v1/party/applications"): "the public dealer application form (申请加盟)",
+    (
+        "get",
+        "/api/v1/party/applications/status/{status_token}",
+    ): "the applicant's view by private key",
+    ("post", "/api/v1/party/applications/status/{status_token}/resubmit"): (
+        "the applicant's answer by private key"
+    ),
 }
 SELF_SERVICE = {
     ("get", "/api/v1/auth/tokens"): "a user's own API tokens",

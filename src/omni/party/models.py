@@ -231,5 +231,13 @@ class DealerApplication(models.Model):
     )
     review_note = models.TextField(blank=True)
     customer = models.OneToOneField(Customer, null=True, blank=True, on_delete=models.PROTECT)
+    status_token = models.CharField(
+        max_length=64,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="the applicant's private link to follow and amend the application",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from omni.kernel.actors import Actor
+from omni.kernel.errors import NotFound
 from omni.party import selectors
 from omni.party.services import applications, customers, organizations, regions, suppliers
 from omni.party.states import CustomerStatus
@@ -206,6 +207,26 @@ class ApplicationOut(Schema):
     org_id: int | None
     customer_id: int | None
     created_at: dt.datetime
+
+
+class SubmittedApplicationOut(ApplicationOut):
+    status_token: str = Field(
+        description="the applicant's private key to follow and amend the application"
+    )
+
+
+class ApplicantViewOut(Schema):
+    company_name: str
+    status: str
+    review_note: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class ResubmitIn(Input):
+    business_scope: str = Field(min_length=1, max_length=2000)
+    tax_number: str = Field("", max_length=20)
+    address: str = Field("", max_length=200)
 
 
 class ApplicationPage(Schema):
@@ -430,13 +451,38 @@ def add_address(request: HttpRequest, customer_id: int, payload: AddressIn):
 
 @router.post(
     "/applications",
-    response={201: ApplicationOut, **ERRORS},
+    response={201: SubmittedApplicationOut, **ERRORS},
     auth=None,
     summary="Apply to become a dealer (public)",
 )
 def submit_application(request: HttpRequest, payload: ApplicationIn):
     return Status(
         201, applications.submit_application(actor=_public_actor(request), **payload.model_dump())
+    )
+
+
+@router.get(
+    "/applications/status/{status_token}",
+    response={200: ApplicantViewOut, **ERRORS},
+    auth=None,
+    summary="The applicant's view of their application (public, by private key)",
+)
+def applicant_view(request: HttpRequest, status_token: str):
+    app = applications.find_application_by_token(status_token)
+    if app is None:
+        raise NotFound()
+    return app
+
+
+@router.post(
+    "/applications/status/{status_token}/resubmit",
+    response={200: ApplicantViewOut, **ERRORS},
+    auth=None,
+    summary="The applicant answers a request for more information",
+)
+def applicant_resubmit(request: HttpRequest, status_token: str, payload: ResubmitIn):
+    return applications.resubmit_application(
+        actor=_public_actor(request), status_token=status_token, **payload.model_dump()
     )
 
 

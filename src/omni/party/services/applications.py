@@ -87,6 +87,7 @@ def submit_application(
         address=address.strip()[:200],
         business_scope=business_scope.strip()[:2000],
         tax_number=normalize_tax_number(tax_number),
+        status_token=secrets.token_urlsafe(32),
     )
     audit.record(
         actor=actor,
@@ -126,29 +127,41 @@ def request_more_info(*, actor: Actor, application_id: int, note: str) -> Dealer
     return app
 
 
+def find_application_by_token(token: str) -> DealerApplication | None:
+    """The applicant's own view: the status link handed out at submission."""
+    if not token or len(token) > 64:
+        return None
+    return DealerApplication.objects.select_related("region").filter(status_token=token).first()
+
+
 @transaction.atomic(durable=True)
 def resubmit_application(
-    *, actor: Actor, application_id: int, business_scope: str, tax_number: str = ""
+    *,
+    actor: Actor,
+    status_token: str,
+    business_scope: str,
+    tax_number: str = "",
+    address: str = "",
 ) -> DealerApplication:
-    app = DealerApplication.objects.filter(pk=application_id).first()
+    """The applicant answers a request for more information through their private link."""
+    app = find_application_by_token(status_token)
     if app is None:
         raise NotFound()
+    updates = {"business_scope": business_scope.strip()[:2000]}
+    if tax_number.strip():
+        updates["tax_number"] = normalize_tax_number(tax_number)
+    if address.strip():
+        updates["address"] = address.strip()[:200]
     apply_transition(
-        DealerApplication,
-        app.pk,
-        APPLICATION_FLOW,
-        "resubmit",
-        actor=actor,
-        extra_updates={
-            "business_scope": business_scope.strip()[:2000],
-            "tax_number": normalize_tax_number(tax_number) or app.tax_number,
-        },
+        DealerApplication, app.pk, APPLICATION_FLOW, "resubmit", actor=actor, extra_updates=updates
     )
     audit.record(
         actor=actor,
         action="party.application_resubmitted",
         object_type="party.dealerapplication",
         object_id=app.pk,
+        before={k: getattr(app, k) for k in updates},
+        after=updates,
         org_id=app.org_id,
     )
     app.refresh_from_db()

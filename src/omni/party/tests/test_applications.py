@@ -1,7 +1,7 @@
 import pytest
 
 from omni.kernel.actors import Actor
-from omni.kernel.errors import InvalidInput, InvalidTransition
+from omni.kernel.errors import InvalidInput, InvalidTransition, NotFound
 from omni.kernel.models import AuditEntry
 from omni.party.services import applications
 
@@ -28,9 +28,16 @@ def test_apply_ask_for_more_resubmit_approve():
     assert app.status == "submitted"
     app = applications.request_more_info(actor=SYSTEM, application_id=app.pk, note="请补充营业执照")
     assert app.status == "more_info" and app.review_note == "请补充营业执照"
+    assert app.status_token and len(app.status_token) >= 40
+    with pytest.raises(NotFound):
+        applications.resubmit_application(actor=PUBLIC, status_token="guess", business_scope="x")
     app = applications.resubmit_application(
-        actor=PUBLIC, application_id=app.pk, business_scope="饮料批发"
+        actor=PUBLIC,
+        status_token=app.status_token,
+        business_scope="饮料批发",
+        address="文三路 1 号",
     )
+    assert app.status == "submitted" and app.address == "文三路 1 号"
     app = applications.approve_application(
         actor=SYSTEM,
         application_id=app.pk,

@@ -510,3 +510,13 @@ class SupplierForm(forms.Form):
     def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["org"].choices = [("", _("— choose —")), *org_choices(actor)]
+
+
+class ResubmitForm(forms.Form):
+    business_scope = forms.CharField(
+        label=_("Business scope"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    tax_number = forms.CharField(label=_("Tax number"), max_length=20, required=False)
+    address = forms.CharField(label=_("Street address"), max_length=200, required=False)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("regions/options/", views.region_options, name="region-options"),
     path("apply/", views.apply, name="apply"),
     path("apply/done/", views.apply_done, name="apply-done"),
+    path("apply/status/<str:status_token>/", views.apply_status, name="apply-status"),
     path("apply/<str:token>/", views.apply, name="apply-invited"),
     path("applications/", views.application_list, name="applications"),
     path("applications/invite/", views.application_invite, name="application-invite"),

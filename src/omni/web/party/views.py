@@ -478,6 +478,7 @@ def apply(request: HttpRequest, token: str = "") -> HttpResponse:
             request.session["party.applied"] = {
                 "number": application_number(app),
                 "company": app.company_name,
+                "status_token": app.status_token,
             }
             return redirect("party:apply-done")
     return render(
@@ -490,6 +491,35 @@ def apply(request: HttpRequest, token: str = "") -> HttpResponse:
 def apply_done(request: HttpRequest) -> HttpResponse:
     return render(
         request, "party/apply_done.html", {"applied": request.session.get("party.applied")}
+    )
+
+
+def apply_status(request: HttpRequest, status_token: str) -> HttpResponse:
+    """The applicant's private page (public URL with a secret key): status, the reviewer's
+    request for more information, and the form to answer it."""
+    app = applications.find_application_by_token(status_token)
+    if app is None:
+        raise Http404
+    form = f.ResubmitForm(request.POST or None, initial={"business_scope": app.business_scope})
+    if request.method == "POST" and app.status == "more_info" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            applications.resubmit_application(
+                actor=Actor.channel("web:apply", request_id=getattr(request, "request_id", "")),
+                status_token=status_token,
+                business_scope=d["business_scope"],
+                tax_number=d.get("tax_number") or "",
+                address=d.get("address") or "",
+            )
+        except DomainError as err:
+            f.add_domain_error(form, err)
+        else:
+            messages.success(request, _("Thank you. Your application is back with the reviewer."))
+            return redirect("party:apply-status", status_token=status_token)
+    return render(
+        request,
+        "party/apply_status.html",
+        {"app": app, "number": application_number(app), "form": form},
     )
 
 
