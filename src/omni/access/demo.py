@@ -18,6 +18,8 @@ PARTY_ALL = [
     "party.region.view",
     "party.region.create",
     "party.region.edit",
+    "party.classification.view",
+    "party.classification.edit",
     "party.customer.view",
     "party.customer.create",
     "party.customer.edit",

@@ -11,3 +11,4 @@ register_module(
 )
 register_module("party.application", _("Dealer applications"), ["view", "approve"])
 register_module("party.supplier", _("Suppliers"), ["view", "create", "edit", "export"])
+register_module("party.classification", _("Customer classes and levels"), ["view", "edit"])

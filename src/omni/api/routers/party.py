@@ -10,7 +10,14 @@ from ninja import Field, Query, Router, Schema, Status
 from omni.kernel.actors import Actor
 from omni.kernel.errors import NotFound
 from omni.party import selectors
-from omni.party.services import applications, customers, organizations, regions, suppliers
+from omni.party.services import (
+    applications,
+    classification,
+    customers,
+    organizations,
+    regions,
+    suppliers,
+)
 from omni.party.states import CustomerStatus
 
 from ..auth import request_actor
@@ -77,6 +84,19 @@ class RefOut(Schema):
     id: int
     code: str
     name: str
+
+
+class ClassIn(Input):
+    code: str = Field(min_length=1, max_length=32)
+    name: str = Field(min_length=1, max_length=60)
+
+
+class LevelIn(ClassIn):
+    rank: int = Field(ge=1, le=99)
+
+
+class LevelOut(RefOut):
+    rank: int
 
 
 class CustomerOut(Schema):
@@ -352,7 +372,27 @@ def list_classes(request: HttpRequest):
     return list(selectors.list_classes())
 
 
-@router.get("/customer-levels", response={200: list[RefOut], **ERRORS}, summary="Customer levels")
+@router.post(
+    "/customer-classes", response={201: RefOut, **ERRORS}, summary="Create a customer class"
+)
+def create_class(request: HttpRequest, payload: ClassIn):
+    return Status(
+        201,
+        classification.create_customer_class(actor=request_actor(request), **payload.model_dump()),
+    )
+
+
+@router.post(
+    "/customer-levels", response={201: LevelOut, **ERRORS}, summary="Create a customer level"
+)
+def create_level(request: HttpRequest, payload: LevelIn):
+    return Status(
+        201,
+        classification.create_customer_level(actor=request_actor(request), **payload.model_dump()),
+    )
+
+
+@router.get("/customer-levels", response={200: list[LevelOut], **ERRORS}, summary="Customer levels")
 def list_levels(request: HttpRequest):
     request_actor(request).require("party.customer.view")
     return list(selectors.list_levels())

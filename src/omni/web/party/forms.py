@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from omni.kernel.actors import Actor
 from omni.kernel.errors import DomainError
 from omni.party import selectors
-from omni.party.models import CustomerKind, OrgKind
+from omni.party.models import CustomerKind, OrgKind, SalesRegionKind
 from omni.party.states import ApplicationStatus, CustomerStatus
 
 SUPPLYING_KINDS = ("distributor", "dealer")
@@ -520,3 +520,61 @@ class ResubmitForm(forms.Form):
     )
     tax_number = forms.CharField(label=_("Tax number"), max_length=20, required=False)
     address = forms.CharField(label=_("Street address"), max_length=200, required=False)
+
+
+class OrganizationForm(forms.Form):
+    parent = forms.ChoiceField(label=_("Parent organisation"))
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=[c for c in OrgKind.choices if c[0] != "group"]
+    )
+    code = forms.CharField(label=_("Code"), max_length=32)
+    name = forms.CharField(label=_("Name"), max_length=100)
+
+    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].choices = [("", _("— choose —")), *org_choices(actor)]
+
+
+class MoveOrganizationForm(forms.Form):
+    org = forms.ChoiceField(label=_("Organisation"))
+    parent = forms.ChoiceField(label=_("New parent organisation"))
+
+    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", _("— choose —")), *org_choices(actor)]
+        self.fields["org"].choices = choices
+        self.fields["parent"].choices = choices
+
+
+class SalesRegionForm(forms.Form):
+    org = forms.ChoiceField(label=_("Organisation"))
+    kind = forms.ChoiceField(label=_("Kind"), choices=SalesRegionKind.choices)
+    parent = forms.ChoiceField(label=_("Parent sales region"), required=False)
+    code = forms.CharField(label=_("Code"), max_length=32)
+    name = forms.CharField(label=_("Name"), max_length=60)
+    provinces = forms.MultipleChoiceField(
+        label=_("Provinces covered"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+
+    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org"].choices = [("", _("— choose —")), *org_choices(actor)]
+        self.fields["parent"].choices = [("", _("— none —"))] + [
+            (str(r.pk), f"{r.name} ({r.code})") for r in selectors.list_sales_regions(actor)
+        ]
+        self.fields["provinces"].choices = [
+            (r.code, r.name) for r in selectors.region_children(None)
+        ]
+
+
+class ClassForm(forms.Form):
+    code = forms.CharField(label=_("Code"), max_length=32)
+    name = forms.CharField(label=_("Name"), max_length=60)
+
+
+class LevelForm(ClassForm):
+    rank = forms.IntegerField(
+        label=_("Rank"), min_value=1, max_value=99, help_text=_("1 is the best level.")
+    )
