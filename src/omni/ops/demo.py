@@ -9,8 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from omni.access.demo import DEMO_PASSWORD, load_access_demo
+from omni.catalog.demo import load_catalog_demo
+from omni.catalog.models import AuthorisationRule, Category
+from omni.catalog.services.authorisation import create_authorisation_rule
 from omni.kernel.actors import Actor
 from omni.party.demo import load_party_demo
+from omni.party.models import CustomerClass
 
 
 @dataclass
@@ -31,15 +35,9 @@ def load_demo() -> DemoSummary:
     summary = DemoSummary()
     party = load_party_demo(actor=actor)
     summary.created.update(party.created)
-    try:
-        from omni.catalog.demo import load_catalog_demo
-    except ImportError:  # the catalog app is being built; its demo joins when it lands
-        load_catalog_demo = None
-    if load_catalog_demo is not None:
-        catalog = load_catalog_demo(actor=actor, org_id=party.group_id)
-        summary.created.update(
-            {f"catalog {k}": v for k, v in catalog.items() if isinstance(v, int)}
-        )
+    catalog = load_catalog_demo(actor=actor, org_id=party.group_id)
+    summary.created.update({f"catalog {k}": v for k, v in catalog.items() if isinstance(v, int)})
+    summary.created["authorisation rules"] = _authorisation_rules(actor, party.group_id)
     logins, users = load_access_demo(
         actor=actor,
         group_org_id=party.group_id,
@@ -51,3 +49,33 @@ def load_demo() -> DemoSummary:
     summary.logins = logins
     summary.created["users"] = users
     return summary
+
+
+def _authorisation_rules(actor: Actor, group_id: int) -> int:
+    """商品授权 for the demo: dealers of both levels may order everything; terminal stores
+    get everything except the gift boxes (礼盒), which go through the dealers' own channel."""
+    if AuthorisationRule.objects.filter(org_id=group_id).exists():
+        return 0
+    classes = dict(CustomerClass.objects.values_list("code", "pk"))
+    for code in ("L1", "L2", "STORE"):
+        create_authorisation_rule(
+            actor=actor,
+            org_id=group_id,
+            effect="include",
+            subject_kind="customer_class",
+            subject_id=classes[code],
+            target_kind="all",
+            note="经销商与门店可订全部商品",
+        )
+    gift = Category.objects.get(code="GIFT")
+    create_authorisation_rule(
+        actor=actor,
+        org_id=group_id,
+        effect="exclude",
+        subject_kind="customer_class",
+        subject_id=classes["STORE"],
+        target_kind="category",
+        target_id=gift.pk,
+        note="礼盒不对门店开放",
+    )
+    return 4
