@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from omni.kernel.jsonutil import UnicodeJSONEncoder
+
 from .states import ApplicationStatus, CustomerStatus
 
 
@@ -135,7 +137,7 @@ class Customer(models.Model):
     status = models.CharField(
         max_length=16, choices=CustomerStatus.choices, default=CustomerStatus.PROSPECT
     )
-    tags = models.JSONField(default=list, blank=True)
+    tags = models.JSONField(default=list, blank=True, encoder=UnicodeJSONEncoder)
     invoice_title = models.CharField(max_length=120, blank=True)
     tax_number = models.CharField(max_length=20, blank=True)
     created_by = models.ForeignKey(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.db.models import Q, QuerySet
 
 from omni.kernel.actors import Actor
@@ -132,7 +134,8 @@ def list_customers(
     if province_code:
         qs = qs.filter(region__code__startswith=province_code[:2])
     if tag:
-        qs = qs.filter(tags__icontains=tag)
+        # one whole element of the JSON list: '"重点"' (tags are stored unescaped)
+        qs = qs.filter(tags__icontains=json.dumps(tag, ensure_ascii=False))
     allowed = {"code", "name", "created_at", "updated_at", "status"}
     key = ordering.lstrip("-")
     return qs.order_by(ordering if key in allowed else "code", "pk")

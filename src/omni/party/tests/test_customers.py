@@ -202,3 +202,18 @@ def test_concurrent_freezes_one_wins():
     assert all(isinstance(e, InvalidTransition) for e in outcome.errors)
     with transaction.atomic():
         assert [h.action for h in state_history(Customer, w.gz_dealer.pk)] == ["activate", "freeze"]
+
+
+def test_tag_filter_finds_chinese_tags_as_whole_elements():
+    from omni.party import selectors
+
+    w = make_world()
+    customers.update_customer(
+        actor=SYSTEM, customer_id=w.gz_dealer.pk,
+        data=data(w, name=w.gz_dealer.name, kind="distributor", org_id=w.south_sales.pk,
+                  region_code="440106", tags=["重点客户", "KA"]),
+    )
+    found = lambda tag: list(selectors.list_customers(SYSTEM, tag=tag).values_list("code", flat=True))  # noqa: E731
+    assert found("重点客户") == ["C-GZ-001"]
+    assert found("重点") == []  # a whole tag, not a part of one
+    assert found("ka") == ["C-GZ-001"]
