@@ -102,9 +102,10 @@ def install(api: NinjaAPI) -> None:
     def suspicious(request: HttpRequest, exc: Exception) -> HttpResponse:
         return respond(request, 400, error_body("bad_request", _("The request was refused.")))
 
+    @api.exception_handler(OverflowError)
     @api.exception_handler(DataError)
     def data_error(request: HttpRequest, exc: Exception) -> HttpResponse:
-        # A value the database cannot store (out of range, bad text): the input was bad.
+        # A value the database cannot store (an id beyond 64 bits, bad text): bad input.
         log.warning("database refused a value in %s %s: %s", request.method, request.path, exc)
         return respond(request, 422, error_body("invalid_input", _("Some fields are not valid.")))
 

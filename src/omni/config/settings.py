@@ -46,6 +46,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "omni.kernel.requestid.RequestIdMiddleware",
     "omni.kernel.nul.RejectNulMiddleware",
+    "omni.kernel.nul.NumberOverflowMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

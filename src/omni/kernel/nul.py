@@ -1,11 +1,14 @@
-"""Refuse NUL characters in any request: PostgreSQL text cannot hold them, and no real
+"""Input guards at the edge.
+
+Refuse NUL characters in any request: PostgreSQL text cannot hold them, and no real
 input has them. One check at the edge instead of a 500 deep inside a query."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.defaults import page_not_found
 
 
 class RejectNulMiddleware:
@@ -36,3 +39,19 @@ class RejectNulMiddleware:
                 status=400,
             )
         return self.get_response(request)
+
+
+class NumberOverflowMiddleware:
+    """An id in a URL beyond what the database can hold (``/customers/99999999999999999999/``)
+    names nothing: 404 instead of the OverflowError SQLite raises deep in the query."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, OverflowError):
+            return page_not_found(request, Http404())
+        return None

@@ -51,3 +51,11 @@ def test_chinese_by_default_whatever_the_browser_says():
     res = Client(headers={"Accept-Language": "en-US,en;q=0.9"}).get("/login/")
     assert "登录" in res.content.decode()
     assert res["Content-Language"] == "zh-hans"
+
+
+def test_an_id_beyond_64_bits_is_404_not_500(staff_user):
+    client = Client()
+    client.force_login(staff_user)
+    assert client.get("/party/customers/99999999999999999999999/").status_code == 404
+    res = client.get("/api/v1/party/customers/99999999999999999999999")
+    assert res.status_code in (404, 422)
