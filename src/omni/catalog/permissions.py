@@ -10,4 +10,6 @@ register_module(
 register_module("catalog.brand", _("Brands"), ["view", "create", "edit"])
 register_module("catalog.category", _("Product categories"), ["view", "create", "edit"])
 register_module("catalog.unit", _("Units of measure"), ["view", "create", "edit"])
-register_module("catalog.authorisation", _("Product authorisation"), ["view", "edit"])
+register_module(
+    "catalog.authorisation", _("Product authorisation"), ["view", "edit", "export", "import"]
+)
