@@ -49,10 +49,22 @@ SELF_SERVICE = {
     ("get", "/api/v1/imports/jobs"): "a user's own import jobs (others' jobs answer 404)",
 }
 # Domains whose rows carry an organisation and are filtered by the actor's data scope.
-SCOPED_PREFIXES = ("/api/v1/party/", "/api/v1/audit", "/api/v1/outbox", "/api/v1/auth/tokens/")
+SCOPED_PREFIXES = (
+    "/api/v1/party/",
+    "/api/v1/audit",
+    "/api/v1/outbox",
+    "/api/v1/auth/tokens/",
+    "/api/v1/access/users",
+    "/api/v1/access/assignments",
+)
 # Enterprise-wide master data: guarded by functional permissions only (one enterprise group
 # per deployment; every sales organisation sells the same catalogue).
-FUNCTIONAL_ONLY_PREFIXES = ("/api/v1/catalog/", "/api/v1/imports")
+FUNCTIONAL_ONLY_PREFIXES = (
+    "/api/v1/catalog/",
+    "/api/v1/imports",
+    "/api/v1/access/roles",  # roles are enterprise-wide; who holds them is data-scoped
+    "/api/v1/access/permissions",
+)
 
 
 def operations():
@@ -90,11 +102,23 @@ def foreign_objects(world) -> dict[str, str]:
 
     south_user = User.objects.create_user("south-user", password="pass-12345678")
     token = create_token(actor=Actor.for_user(south_user), name="南方 ERP")
+    # a south staff member (the display name carries a secret the list test looks for)
+    south_staff = User.objects.create_user(
+        "south-staff", password="pass-12345678", display_name="南方饮品财务", org=world.south_sales
+    )
+    south_role = Role.objects.create(
+        code="south-viewer", name="南方查看", permissions=["party.customer.view"]
+    )
+    assignment = RoleAssignment.objects.create(
+        user=south_staff, role=south_role, scope_kind="org", org=world.south_sales
+    )
     return {
         "customer_id": str(world.gz_dealer.pk),
         "application_id": str(app.pk),
         "org_id": str(world.south_sales.pk),
         "token_id": str(token.token_id),  # another user's token
+        "user_id": str(south_staff.pk),
+        "assignment_id": str(assignment.pk),
         "event_id": "00000000-0000-0000-0000-000000000001",
     }
 
@@ -127,6 +151,15 @@ BODIES = {
     ("post", "/api/v1/party/organizations/{org_id}/move"): lambda w: {"parent_id": w.east.pk},
     ("post", "/api/v1/outbox/{event_id}/retry"): lambda w: None,
     ("delete", "/api/v1/auth/tokens/{token_id}"): lambda w: None,
+    ("put", "/api/v1/access/users/{user_id}"): lambda w: {"display_name": "改名"},
+    ("post", "/api/v1/access/users/{user_id}/deactivate"): lambda w: {"reason": "leak"},
+    ("post", "/api/v1/access/users/{user_id}/reactivate"): lambda w: None,
+    ("post", "/api/v1/access/users/{user_id}/reset-password"): lambda w: {"password": ""},
+    ("post", "/api/v1/access/users/{user_id}/assignments"): lambda w: {
+        "role_id": Role.objects.get(code="south-viewer").pk,
+        "scope_kind": "own",
+    },
+    ("delete", "/api/v1/access/assignments/{assignment_id}"): lambda w: None,
 }
 
 
@@ -235,6 +268,7 @@ def _page_patterns(resolver=None, prefix=""):
 PAGE_OBJECTS = {
     "party/customers/": "customer_id",
     "party/applications/": "application_id",
+    "access/users/": "user_id",
 }
 PAGE_EXCLUDED = {
     # url pattern prefix -> reason
@@ -242,6 +276,7 @@ PAGE_EXCLUDED = {
     "imports/": "jobs are visible to their creator only (tested in the imports tests)",
     "party/apply/": "the public application form (the token is the credential)",
     "system/audit/": "audit pages are for administrators (scope: everything)",
+    "access/roles/": "roles are enterprise-wide, functional permissions only",
 }
 
 

@@ -7,7 +7,7 @@ from ninja import NinjaAPI
 from . import errors
 from .auth import AUTH
 from .renderer import OmniRenderer
-from .routers import audit, auth, catalog, health, imports, outbox, party
+from .routers import access, audit, auth, catalog, exports, health, imports, outbox, party
 
 api = NinjaAPI(
     title="Omni API",
@@ -25,7 +25,9 @@ errors.install(api)
 api.add_router("/health", health.router, tags=["system"])
 api.add_router("/auth", auth.router, tags=["auth"])
 api.add_router("/audit", audit.router, tags=["system"])
+api.add_router("/access", access.router, tags=["access"])
 api.add_router("/outbox", outbox.router, tags=["system"])
 api.add_router("/party", party.router, tags=["party"])
 api.add_router("/catalog", catalog.router, tags=["catalog"])
 api.add_router("/imports", imports.router, tags=["imports"])
+api.add_router("/exports", exports.router, tags=["exports"])

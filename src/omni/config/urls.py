@@ -8,5 +8,6 @@ urlpatterns = [
     path("party/", include("omni.web.party.urls")),
     path("catalog/", include("omni.web.catalog.urls")),
     path("imports/", include("omni.web.imports.urls")),
+    path("access/", include("omni.web.access.urls")),
     path("", include("omni.web.urls")),
 ]

@@ -85,6 +85,13 @@ NAV: tuple[NavItem, ...] = (
         children=(
             NavItem("health", _("Health"), "health", "web:health"),
             NavItem("audit", _("Audit log"), "audit", "web:audit", permission="system.audit.view"),
+            NavItem(
+                "access",
+                _("Users & roles"),
+                "access",
+                "access:users",
+                permission="access.user.view",
+            ),
             NavItem("api_docs", _("API documentation"), "api", "api:openapi-view"),
         ),
     ),
