@@ -15,8 +15,8 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from omni.catalog import selectors
-from omni.catalog.types import AuthorisationSubject
 from omni.catalog.services import authorisation, barcodes, brands, categories, products, units
+from omni.catalog.types import AuthorisationSubject
 from omni.kernel.errors import NotFound
 from omni.party import selectors as party_selectors
 

@@ -209,11 +209,20 @@ def test_tag_filter_finds_chinese_tags_as_whole_elements():
 
     w = make_world()
     customers.update_customer(
-        actor=SYSTEM, customer_id=w.gz_dealer.pk,
-        data=data(w, name=w.gz_dealer.name, kind="distributor", org_id=w.south_sales.pk,
-                  region_code="440106", tags=["重点客户", "KA"]),
+        actor=SYSTEM,
+        customer_id=w.gz_dealer.pk,
+        data=data(
+            w,
+            name=w.gz_dealer.name,
+            kind="distributor",
+            org_id=w.south_sales.pk,
+            region_code="440106",
+            tags=["重点客户", "KA"],
+        ),
     )
-    found = lambda tag: list(selectors.list_customers(SYSTEM, tag=tag).values_list("code", flat=True))  # noqa: E731
+    found = lambda tag: list(  # noqa: E731
+        selectors.list_customers(SYSTEM, tag=tag).values_list("code", flat=True)
+    )
     assert found("重点客户") == ["C-GZ-001"]
     assert found("重点") == []  # a whole tag, not a part of one
     assert found("ka") == ["C-GZ-001"]

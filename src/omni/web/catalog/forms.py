@@ -5,16 +5,21 @@ put on the right field by `add_domain_error`."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from omni.catalog import selectors
+from omni.catalog import errors, selectors
+from omni.catalog.models import RuleEffect, SubjectKind, TargetKind  # choices only
 from omni.catalog.states import ProductStatus
 from omni.kernel.actors import Actor
-from omni.kernel.errors import DomainError
+from omni.kernel.errors import DomainError, PermissionDenied
 from omni.party import selectors as party_selectors
+
+from ..forms import DateInput
 
 SPEC_LINE = re.compile(r"^\s*([^:：]+)[:：]\s*(.+)$")
 SPEC_SPLIT = re.compile(r"[,，、]")
@@ -200,7 +205,8 @@ class ProductForm(forms.Form):
         }
 
 
-# Service error code → form field; otherwise the field named in the error's details.
+# Service error code → form field; otherwise the field named in the error's details. A form
+# class may extend both with its own `code_fields` / `detail_fields`.
 CODE_FIELDS = {
     "duplicate_code": "code",
     "invalid_code": "code",
@@ -220,10 +226,357 @@ DETAIL_FIELDS = {"sku_codes": "code", "name": "name", "description": "descriptio
 def add_domain_error(form: forms.Form, err: DomainError) -> None:
     """Show a service error on the field it is about, or above the form."""
     details = err.details or {}
-    target = CODE_FIELDS.get(err.code)
     if err.code == "duplicate_code" and details.get("field") == "sku_codes":
         form.add_error("code", _("A SKU code made from this product code is already in use."))
         return
+    code_fields = {**CODE_FIELDS, **getattr(form, "code_fields", {})}
+    detail_fields = {**DETAIL_FIELDS, **getattr(form, "detail_fields", {})}
+    target = code_fields.get(err.code)
     if target is None and isinstance(details.get("field"), str):
-        target = DETAIL_FIELDS.get(details["field"])
-    form.add_error(target if target in form.fields else None, err.message)
+        target = detail_fields.get(details["field"], details["field"])
+    if target not in form.fields or form.fields[target].disabled:
+        target = None
+    message = err.message
+    if err.code == "invalid_input" and target is not None:
+        message = _("Enter a valid value.")  # the generic "some fields are not valid"
+    form.add_error(target, message)
+
+
+# --- brands, categories, units ------------------------------------------------------------
+
+CODE_HELP = _("1 to 32 letters, digits, dots, dashes or underscores.")
+
+
+class BrandForm(forms.Form):
+    org = forms.ChoiceField(label=_("Organisation"))
+    code = forms.CharField(label=_("Brand code"), max_length=32, help_text=CODE_HELP)
+    name = forms.CharField(label=_("Brand name"), max_length=100)
+
+    def __init__(self, *args: Any, actor: Actor, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org"].choices = org_choices(actor)
+        if editing:
+            self.fields["org"].disabled = True
+            self.fields["org"].required = False
+
+
+class CategoryForm(forms.Form):
+    """Create a category, or rename / move one (a new parent moves its whole subtree)."""
+
+    org = forms.ChoiceField(label=_("Organisation"))
+    code = forms.CharField(label=_("Category code"), max_length=32, help_text=CODE_HELP)
+    name = forms.CharField(label=_("Category name"), max_length=60)
+    parent = forms.ChoiceField(label=_("Parent category"), required=False)
+
+    code_fields = {"category_cycle": "parent", "unknown_category": "parent"}
+    detail_fields = {"parent_id": "parent"}
+
+    def __init__(self, *args: Any, actor: Actor, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org"].choices = org_choices(actor)
+        self.fields["parent"].choices = [("", _("— top level —")), *category_choices(actor)]
+        if editing:
+            self.fields["org"].disabled = True
+            self.fields["org"].required = False
+
+    @property
+    def parent_id(self) -> int | None:
+        return int_or_none(self.cleaned_data.get("parent"))
+
+
+class UnitForm(forms.Form):
+    code = forms.CharField(
+        label=_("Unit code"),
+        max_length=16,
+        help_text=_("Up to 16 letters, digits, dots, dashes or underscores; fixed once created."),
+    )
+    name = forms.CharField(label=_("Unit name"), max_length=20)
+    allows_fraction = forms.BooleanField(
+        label=_("Allows fractions (weighed units such as kg)"), required=False
+    )
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if editing:
+            self.fields["code"].disabled = True
+            self.fields["code"].required = False
+
+
+# --- product detail: barcodes, unit conversions, bundle items -----------------------------
+
+
+def _sku_choices(skus: list[Any]) -> list[tuple[str, str]]:
+    return [(str(s.pk), f"{s.code} {s.spec_key}".strip()) for s in skus]
+
+
+class BarcodeForm(forms.Form):
+    sku = forms.ChoiceField(label=_("SKU"))
+    code = forms.CharField(
+        label=_("Barcode"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+        help_text=_("EAN-13 / EAN-8 / UPC-A with its check digit, or 4 to 32 letters and digits."),
+    )
+    unit = forms.ChoiceField(label=_("Packaging unit"))
+    is_primary = forms.BooleanField(label=_("Primary barcode of this unit"), required=False)
+
+    code_fields = {"invalid_barcode": "code", "duplicate_barcode": "code", "unknown_unit": "unit"}
+
+    def __init__(self, *args: Any, product: Any, skus: list[Any], **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "barcode")
+        super().__init__(*args, **kwargs)
+        self.fields["sku"].choices = _sku_choices(skus)
+        units = {product.base_unit_id: product.base_unit.name}
+        for sku in skus:
+            for conv in sku.conversions.all():
+                units.setdefault(conv.unit_id, conv.unit.name)
+        self.fields["unit"].choices = [(str(pk), name) for pk, name in units.items()]
+
+
+class ConversionForm(forms.Form):
+    sku = forms.ChoiceField(label=_("SKU"))
+    unit = forms.ChoiceField(label=_("Packaging unit"))
+    factor = forms.CharField(
+        label=_("Base units per packaging unit"),
+        max_length=24,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+
+    code_fields = {"invalid_factor": "factor", "unknown_unit": "unit", "duplicate_code": "unit"}
+
+    def __init__(
+        self, *args: Any, product: Any, skus: list[Any], units: list[Any], **kwargs: Any
+    ) -> None:
+        kwargs.setdefault("prefix", "conversion")
+        super().__init__(*args, **kwargs)
+        self.fields["sku"].choices = _sku_choices(skus)
+        self.fields["unit"].choices = [
+            (str(u.pk), f"{u.name} ({u.code})") for u in units if u.pk != product.base_unit_id
+        ]
+
+
+class BundleItemForm(forms.Form):
+    bundle = forms.ChoiceField(label=_("Bundle SKU"))
+    component = forms.CharField(
+        label=_("Component SKU code"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"list": "component-skus", "autocomplete": "off"}),
+    )
+    quantity = forms.CharField(
+        label=_("Quantity"),
+        max_length=24,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+
+    code_fields = {
+        "invalid_quantity": "quantity",
+        "duplicate_component": "component",
+        "bundle_cycle": "component",
+        "unknown_sku": "component",
+    }
+
+    def __init__(self, *args: Any, actor: Actor, skus: list[Any], **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "bundle")
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+        self.fields["bundle"].choices = _sku_choices(skus)
+
+    def clean_component(self) -> int:
+        code = self.cleaned_data["component"]
+        pk = selectors.list_skus(actor=self.actor).filter(code=code).values_list("pk", flat=True)
+        found = pk.first()
+        if found is None:
+            raise forms.ValidationError(errors.MESSAGES["unknown_sku"], code="unknown_sku")
+        return found
+
+
+# --- authorisation rules ------------------------------------------------------------------
+
+
+class RuleFilterForm(forms.Form):
+    org = forms.ChoiceField(label=_("Organisation"), required=False)
+    effect = forms.ChoiceField(label=_("Effect"), required=False)
+    subject_kind = forms.ChoiceField(label=_("Customers"), required=False)
+    target_kind = forms.ChoiceField(label=_("Products"), required=False)
+
+    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org"].choices = _all() + org_choices(actor)
+        self.fields["effect"].choices = _all() + list(RuleEffect.choices)
+        self.fields["subject_kind"].choices = _all() + list(SubjectKind.choices)
+        self.fields["target_kind"].choices = _all() + list(TargetKind.choices)
+
+    def filters(self) -> dict[str, Any]:
+        data = getattr(self, "cleaned_data", {}) if self.is_bound else {}
+        return {
+            "effect": data.get("effect") or None,
+            "subject_kind": data.get("subject_kind") or None,
+            "target_kind": data.get("target_kind") or None,
+        }
+
+    @property
+    def org_id(self) -> int | None:
+        data = getattr(self, "cleaned_data", {}) if self.is_bound else {}
+        return int_or_none(data.get("org"))
+
+
+def _subject_lookups(actor: Actor) -> dict[str, Callable[[], QuerySet[Any]]]:
+    """Subject kind → the rows that can be chosen for it (each has `code` and `name`)."""
+    return {
+        SubjectKind.CUSTOMER_CLASS: party_selectors.list_classes,
+        SubjectKind.CUSTOMER_LEVEL: party_selectors.list_levels,
+        SubjectKind.SALES_REGION: lambda: party_selectors.list_sales_regions(actor),
+        SubjectKind.CUSTOMER: lambda: party_selectors.scoped_customers(actor).order_by("code"),
+    }
+
+
+def _target_lookups(actor: Actor) -> dict[str, Callable[[], QuerySet[Any]]]:
+    return {
+        TargetKind.BRAND: lambda: selectors.list_brands(actor=actor),
+        TargetKind.CATEGORY: lambda: selectors.list_categories(actor=actor),
+        TargetKind.PRODUCT: lambda: selectors.list_products(actor=actor),
+        TargetKind.SKU: lambda: selectors.list_skus(actor=actor),
+    }
+
+
+PICKER_SIZE = 300
+
+
+def _rows(lookup: Callable[[], QuerySet[Any]]) -> QuerySet[Any] | None:
+    """The lookup's rows, or None when the actor may not list them (e.g. no brand.view)."""
+    try:
+        return lookup()
+    except PermissionDenied:
+        return None
+
+
+def picker_options_for(actor: Actor, kind: str) -> list[tuple[str, str]]:
+    lookup = {**_subject_lookups(actor), **_target_lookups(actor)}[kind]
+    rows = _rows(lookup)
+    return [] if rows is None else list(rows.values_list("code", "name")[:PICKER_SIZE])
+
+
+def picker_options(actor: Actor) -> dict[str, list[tuple[str, str]]]:
+    """(code, name) suggestions for every subject and target kind, for <datalist>s."""
+    kinds = [*_subject_lookups(actor), *_target_lookups(actor)]
+    return {str(kind): picker_options_for(actor, kind) for kind in kinds}
+
+
+class RuleForm(forms.Form):
+    org = forms.ChoiceField(label=_("Organisation"))
+    effect = forms.ChoiceField(label=_("Effect"), choices=RuleEffect.choices)
+    subject_kind = forms.ChoiceField(label=_("Customers"), choices=SubjectKind.choices)
+    subject_code = forms.CharField(
+        label=_("Customer class / level / region / customer code"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    target_kind = forms.ChoiceField(label=_("Products"), choices=TargetKind.choices)
+    target_code = forms.CharField(
+        label=_("Brand / category / product / SKU code"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    valid_from = forms.DateField(label=_("Valid from"), required=False, widget=DateInput())
+    valid_to = forms.DateField(label=_("Valid to"), required=False, widget=DateInput())
+    note = forms.CharField(label=_("Note"), required=False, max_length=200)
+
+    code_fields = {
+        "invalid_date_range": "valid_to",
+        "unknown_customer_class": "subject_code",
+        "unknown_customer_level": "subject_code",
+        "unknown_sales_region": "subject_code",
+        "unknown_customer": "subject_code",
+        "unknown_brand": "target_code",
+        "unknown_category": "target_code",
+        "unknown_product": "target_code",
+        "unknown_sku": "target_code",
+    }
+    detail_fields = {"subject_id": "subject_code", "target_id": "target_code"}
+
+    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "rule")  # its fields share names with the filter bar's
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+        self.fields["org"].choices = org_choices(actor)
+        # The code inputs follow the chosen kinds (Alpine: hidden for "all", suggestions from
+        # the <datalist id="picker-KIND"> of that kind).
+        self.fields["subject_kind"].widget.attrs["x-model"] = "subject"
+        self.fields["target_kind"].widget.attrs["x-model"] = "target"
+        self.fields["subject_code"].widget.attrs["x-bind:list"] = "'picker-' + subject"
+        self.fields["target_code"].widget.attrs["x-bind:list"] = "'picker-' + target"
+        self.subject_id: int | None = None
+        self.target_id: int | None = None
+
+    def _resolve(
+        self, kind_field: str, code_field: str, lookups: dict[str, Callable[[], QuerySet[Any]]]
+    ) -> int | None:
+        kind = self.cleaned_data.get(kind_field)
+        code = (self.cleaned_data.get(code_field) or "").strip()
+        if kind not in lookups:  # "all" (the code is ignored) or an invalid kind
+            self.cleaned_data[code_field] = ""
+            return None
+        if not code:
+            return None  # the service says a code is required for this kind (invalid_rule)
+        rows = _rows(lookups[kind])
+        found = (
+            None if rows is None else rows.filter(code=code).values_list("pk", flat=True).first()
+        )
+        if found is None:
+            # kinds are named like the rule's fields: "customer_class" → unknown_customer_class
+            self.add_error(code_field, errors.MESSAGES[f"unknown_{kind}"])
+        return found
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        self.subject_id = self._resolve(
+            "subject_kind", "subject_code", _subject_lookups(self.actor)
+        )
+        self.target_id = self._resolve("target_kind", "target_code", _target_lookups(self.actor))
+        return data
+
+    def service_kwargs(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        return {
+            "org_id": int(d["org"]),
+            "effect": d["effect"],
+            "subject_kind": d["subject_kind"],
+            "subject_id": self.subject_id,
+            "target_kind": d["target_kind"],
+            "target_id": self.target_id,
+            "valid_from": d.get("valid_from"),
+            "valid_to": d.get("valid_to"),
+            "note": d.get("note") or "",
+        }
+
+
+class PreviewForm(forms.Form):
+    """Which SKUs would this customer be allowed to order (on this day)?"""
+
+    customer = forms.CharField(
+        label=_("Customer code"),
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={"list": "picker-customer", "autocomplete": "off", "placeholder": "C-001"}
+        ),
+    )
+    on = forms.DateField(label=_("On date"), required=False, widget=DateInput())
+
+    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "preview")
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+
+    def clean_customer(self) -> int:
+        code = self.cleaned_data["customer"].strip()
+        found = (
+            party_selectors.scoped_customers(self.actor)
+            .filter(code=code)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if found is None:
+            raise forms.ValidationError(errors.MESSAGES["unknown_customer"], code="unknown")
+        return found

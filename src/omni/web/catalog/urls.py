@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import authorisation, reference, views
 
 app_name = "catalog"
 
@@ -11,6 +11,17 @@ urlpatterns = [
     path("products/<int:pk>/", views.product_detail, name="product-detail"),
     path("products/<int:pk>/edit/", views.product_edit, name="product-edit"),
     path("products/<int:pk>/status/", views.product_status, name="product-status"),
-    path("brands/", views.brand_list, name="brands"),
-    path("categories/", views.category_list, name="categories"),
+    path("brands/", reference.brand_list, name="brands"),
+    path("brands/new/", reference.brand_create, name="brand-create"),
+    path("brands/<int:pk>/edit/", reference.brand_edit, name="brand-edit"),
+    path("categories/", reference.category_list, name="categories"),
+    path("categories/new/", reference.category_create, name="category-create"),
+    path("categories/<int:pk>/edit/", reference.category_edit, name="category-edit"),
+    path("units/", reference.unit_list, name="units"),
+    path("units/new/", reference.unit_create, name="unit-create"),
+    path("units/<int:pk>/edit/", reference.unit_edit, name="unit-edit"),
+    path("authorisation/", authorisation.rule_list, name="authorisation"),
+    path("authorisation/export/", authorisation.rule_export, name="authorisation-export"),
+    path("authorisation/new/", authorisation.rule_create, name="authorisation-create"),
+    path("authorisation/<int:pk>/delete/", authorisation.rule_delete, name="authorisation-delete"),
 ]

@@ -1,4 +1,6 @@
-"""Catalog pages: products (list, export, detail, create, edit, status), brands, categories.
+"""Catalog pages: products (list, export, detail, create, edit, status) and, on the
+detail page, barcodes, unit conversions, bundle items and SKU status. Brands, categories and
+units are in `reference.py`, authorisation rules in `authorisation.py`.
 
 Every page reads through `omni.catalog.selectors` (scoped by the actor's data scope) and
 writes through `omni.catalog.services`, exactly like the JSON API. Without the page's
@@ -11,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from omni.catalog import selectors
-from omni.catalog.services import products
+from omni.catalog.services import barcodes, products
 from omni.catalog.states import STATUS_FLOW
 from omni.kernel import audit
 from omni.kernel.actors import Actor
@@ -30,21 +32,10 @@ from omni.web.permissions import needs
 from ..excel import xlsx_response
 from ..listing import paginate, resolve_sort
 from . import forms as f
+from .common import page as _page
+from .common import saved_filters
 
 View = Callable[..., HttpResponse]
-
-
-def _sections(actor: Actor) -> list[tuple[str, Any, str]]:
-    links = [
-        ("products", gettext_lazy("Products"), "catalog.product.view", "catalog:products"),
-        ("brands", gettext_lazy("Brands"), "catalog.brand.view", "catalog:brands"),
-        ("categories", gettext_lazy("Categories"), "catalog.category.view", "catalog:categories"),
-    ]
-    return [(key, label, reverse(name)) for key, label, perm, name in links if actor.can(perm)]
-
-
-def _page(actor: Actor, section: str, **context: Any) -> dict[str, Any]:
-    return {"active": "catalog", "section": section, "sections": _sections(actor), **context}
 
 
 # --- products -----------------------------------------------------------------------------
@@ -101,6 +92,7 @@ def product_list(request: HttpRequest, actor: Actor) -> HttpResponse:
             if actor.can("catalog.product.export")
             else None,
             can_create=actor.can("catalog.product.create"),
+            **saved_filters(request, "products"),
         ),
     )
 
@@ -146,7 +138,15 @@ def product_export(request: HttpRequest, actor: Actor) -> HttpResponse:
 def product_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     product = selectors.get_product(actor=actor, product_id=pk)
     skus = list(product.skus.all())
-    barcodes = [b for s in skus for b in s.barcodes.all()]
+    can_edit = actor.can("catalog.product.edit")
+    bound: dict[str, Any] = {}
+    if request.method == "POST":
+        if not can_edit:
+            raise Http404
+        response = _detail_post(request, actor, product, skus, bound)
+        if response is not None:
+            return response
+    barcode_rows = [b for s in skus for b in s.barcodes.all()]
     conversions = [c for s in skus for c in s.conversions.all()]
     bundle_items = [i for s in skus for i in s.bundle_items.all()]
     tabs = [
@@ -154,10 +154,18 @@ def product_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         ("barcodes", gettext_lazy("Barcodes")),
         ("units", gettext_lazy("Units")),
     ]
-    if product.is_bundle or bundle_items:
+    show_bundle = product.is_bundle or bool(bundle_items) or bound.get("open_tab") == "bundle"
+    if show_bundle:
         tabs.append(("bundle", gettext_lazy("Bundle items")))
-    can_edit = actor.can("catalog.product.edit")
     status_action = next(iter(STATUS_FLOW.allowed_actions(product.status)), None)
+    context: dict[str, Any] = {}
+    if can_edit:
+        context = {
+            "barcode_form": bound.get("barcode") or _barcode_form(product, skus),
+            "conversion_form": bound.get("conversion") or _conversion_form(actor, product, skus),
+            "bundle_form": bound.get("bundle") or f.BundleItemForm(actor=actor, skus=skus),
+            "component_options": _component_options(actor) if product.is_bundle else [],
+        }
     return render(
         request,
         "catalog/product_detail.html",
@@ -166,10 +174,12 @@ def product_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
             "products",
             product=product,
             skus=skus,
-            barcodes=barcodes,
+            barcodes=barcode_rows,
             conversions=conversions,
             bundle_items=bundle_items,
             tabs=tabs,
+            show_bundle=show_bundle,
+            open_tab=bound.get("open_tab"),
             history=audit.history_rows("catalog.product", product.pk),
             can_edit=can_edit,
             status_action=status_action if can_edit else None,
@@ -177,8 +187,159 @@ def product_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
                 (gettext_lazy("Products"), reverse("catalog:products")),
                 (product.code, None),
             ],
+            **context,
         ),
     )
+
+
+def _barcode_form(product: Any, skus: list[Any], data: Any = None) -> f.BarcodeForm:
+    return f.BarcodeForm(data, product=product, skus=skus)
+
+
+def _conversion_form(
+    actor: Actor, product: Any, skus: list[Any], data: Any = None
+) -> f.ConversionForm:
+    # Units are shared reference data; without the right to list them, offer those in use.
+    if actor.can("catalog.unit.view"):
+        units = list(selectors.list_units(actor=actor))
+    else:
+        units = list({c.unit_id: c.unit for s in skus for c in s.conversions.all()}.values())
+    return f.ConversionForm(data, product=product, skus=skus, units=units)
+
+
+COMPONENT_SUGGESTIONS = 300
+
+
+def _component_options(actor: Actor) -> list[tuple[str, str]]:
+    qs = selectors.list_skus(actor=actor, status="active").values_list("code", "name")
+    return list(qs[:COMPONENT_SUGGESTIONS])
+
+
+def _sku_of(skus: list[Any], value: Any) -> Any:
+    """The product's SKU with this id (from the POST), else 404: a SKU of another product
+    is not changed through this page."""
+    pk = f.int_or_none(value)
+    for sku in skus:
+        if sku.pk == pk:
+            return sku
+    raise Http404
+
+
+def _detail_post(
+    request: HttpRequest, actor: Actor, product: Any, skus: list[Any], bound: dict[str, Any]
+) -> HttpResponse | None:
+    """One change from a form of the detail page. Success: a flash message and a redirect to
+    the tab. A form error: None, with the bound form in `bound` for the page to show."""
+    op = request.POST.get("op", "")
+    url = reverse("catalog:product-detail", args=[product.pk])
+    if op in ("barcode", "conversion", "bundle"):
+        forms_by_op: dict[str, Callable[[], Any]] = {
+            "barcode": lambda: _barcode_form(product, skus, request.POST),
+            "conversion": lambda: _conversion_form(actor, product, skus, request.POST),
+            "bundle": lambda: f.BundleItemForm(request.POST, actor=actor, skus=skus),
+        }
+        form = forms_by_op[op]()
+        tab = {"barcode": "barcodes", "conversion": "units", "bundle": "bundle"}[op]
+        bound[op], bound["open_tab"] = form, tab
+        if form.is_valid():
+            try:
+                message = _apply_form(actor, op, form.cleaned_data, skus)
+            except DomainError as err:
+                f.add_domain_error(form, err)
+            else:
+                messages.success(request, message)
+                return redirect(f"{url}#{tab}")
+        return None
+    removals = {
+        "barcode-remove": _remove_barcode,
+        "conversion-remove": _remove_conversion,
+        "bundle-remove": _remove_bundle_item,
+        "sku-status": _sku_status,
+    }
+    if op not in removals:
+        return redirect(url)
+    tab = {"barcode-remove": "barcodes", "conversion-remove": "units"}.get(op)
+    tab = tab or ("bundle" if op == "bundle-remove" else "skus")
+    try:
+        message = removals[op](actor, request.POST, skus)
+    except NotFound:
+        raise
+    except DomainError as err:
+        messages.error(request, str(err.message))
+    else:
+        messages.success(request, message)
+    return redirect(f"{url}#{tab}")
+
+
+def _apply_form(actor: Actor, op: str, d: dict[str, Any], skus: list[Any]) -> str:
+    if op == "barcode":
+        sku = _sku_of(skus, d["sku"])
+        barcode = barcodes.add_barcode(
+            actor=actor,
+            sku_id=sku.pk,
+            code=d["code"],
+            unit_id=f.int_or_none(d["unit"]),
+            is_primary=d["is_primary"],
+        )
+        return _("Barcode %(code)s added to %(sku)s.") % {"code": barcode.code, "sku": sku.code}
+    if op == "conversion":
+        sku = _sku_of(skus, d["sku"])
+        conv = barcodes.set_unit_conversion(
+            actor=actor, sku_id=sku.pk, unit_id=int(d["unit"]), factor=d["factor"]
+        )
+        return _("%(sku)s: 1 %(unit)s = %(factor)s base units.") % {
+            "sku": sku.code,
+            "unit": conv.unit.name,
+            "factor": conv.factor_display,
+        }
+    bundle = _sku_of(skus, d["bundle"])
+    items = [(i.component_id, i.quantity) for i in bundle.bundle_items.all()]
+    barcodes.set_bundle_items(
+        actor=actor, bundle_sku_id=bundle.pk, items=[*items, (d["component"], d["quantity"])]
+    )
+    return _("Bundle item added to %(sku)s.") % {"sku": bundle.code}
+
+
+def _remove_barcode(actor: Actor, data: Any, skus: list[Any]) -> str:
+    pk = f.int_or_none(data.get("barcode"))
+    barcode = next((b for s in skus for b in s.barcodes.all() if b.pk == pk), None)
+    if barcode is None:
+        raise Http404
+    barcodes.remove_barcode(actor=actor, barcode_id=barcode.pk)
+    return _("Barcode %(code)s removed.") % {"code": barcode.code}
+
+
+def _remove_conversion(actor: Actor, data: Any, skus: list[Any]) -> str:
+    sku = _sku_of(skus, data.get("sku"))
+    unit_id = f.int_or_none(data.get("unit"))
+    conv = next((c for c in sku.conversions.all() if c.unit_id == unit_id), None)
+    if conv is None:
+        raise Http404
+    barcodes.remove_unit_conversion(actor=actor, sku_id=sku.pk, unit_id=conv.unit_id)
+    return _("%(sku)s: the conversion for %(unit)s was removed.") % {
+        "sku": sku.code,
+        "unit": conv.unit.name,
+    }
+
+
+def _remove_bundle_item(actor: Actor, data: Any, skus: list[Any]) -> str:
+    bundle = _sku_of(skus, data.get("bundle"))
+    component_id = f.int_or_none(data.get("component"))
+    items = list(bundle.bundle_items.all())
+    if component_id not in {i.component_id for i in items}:
+        raise Http404
+    rest = [(i.component_id, i.quantity) for i in items if i.component_id != component_id]
+    barcodes.set_bundle_items(actor=actor, bundle_sku_id=bundle.pk, items=rest)
+    return _("Bundle item removed from %(sku)s.") % {"sku": bundle.code}
+
+
+def _sku_status(actor: Actor, data: Any, skus: list[Any]) -> str:
+    sku = _sku_of(skus, data.get("sku"))
+    status = data.get("status", "")
+    products.set_sku_status(
+        actor=actor, sku_id=sku.pk, status=status, reason=data.get("reason", "")[:500]
+    )
+    return _("%(sku)s: status changed.") % {"sku": sku.code}
 
 
 @needs("catalog.product.create")
@@ -276,40 +437,3 @@ def product_status(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Status changed."))
     return redirect("catalog:product-detail", pk)
-
-
-# --- brands and categories ----------------------------------------------------------------
-
-BRAND_SORTS = {
-    "code": ("code",),
-    "name": ("name", "code"),
-    "product_count": ("product_count", "code"),
-    "created_at": ("created_at", "id"),
-}
-
-
-@needs("catalog.brand.view")
-def brand_list(request: HttpRequest, actor: Actor) -> HttpResponse:
-    form = f.SearchForm(request.GET or None)
-    search = (form.cleaned_data.get("search") or "") if form.is_valid() else ""
-    qs = selectors.list_brands(actor=actor, search=search.strip())
-    sort = resolve_sort(request, BRAND_SORTS, default="code")
-    listing = paginate(request, qs.order_by(*sort.order_by), sort=sort)
-    return render(
-        request,
-        "catalog/brand_list.html",
-        _page(actor, "brands", filter_form=form, listing=listing),
-    )
-
-
-@needs("catalog.category.view")
-def category_list(request: HttpRequest, actor: Actor) -> HttpResponse:
-    form = f.SearchForm(request.GET or None)
-    search = (form.cleaned_data.get("search") or "") if form.is_valid() else ""
-    qs = selectors.list_categories(actor=actor, search=search.strip())
-    listing = paginate(request, qs, per_page_choices=(100, 200, 500))
-    return render(
-        request,
-        "catalog/category_list.html",
-        _page(actor, "categories", filter_form=form, listing=listing),
-    )
