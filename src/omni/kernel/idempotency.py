@@ -1,7 +1,9 @@
 """`Idempotency-Key` on API writes.
 
 The first request with a key runs and its response is stored; a repeat with the same key
-and the same body gets the stored response (header ``Idempotent-Replayed: true``); the same
+and the same body gets the stored response (header ``Idempotent-Replayed: true``) — except
+for responses marked ``Cache-Control: no-store`` (they carry a secret shown once), which are
+replayed as 409 ``idempotent_replay_unavailable``; the same
 key with a different body gets 409 ``idempotency_key_reused``. A repeat that arrives while
 the first is still running gets 409 ``idempotency_request_in_progress``: the unique
 (scope, key) row is claimed before the view runs, so two concurrent repeats never both
@@ -14,6 +16,7 @@ clients never see each other's responses.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
@@ -113,10 +116,30 @@ class IdempotencyMiddleware:
         if response.status_code >= 500 or getattr(response, "streaming", False):
             IdempotencyRecord.objects.filter(pk=record.pk).delete()
             return response
+        status, content_type, body = (
+            response.status_code,
+            response.get("Content-Type", ""),
+            response.content,
+        )
+        if "no-store" in response.get("Cache-Control", "") and status < 400:
+            # A secret shown once (a token, a password) is never written to this table:
+            # a repeat learns that the first request succeeded, not the secret.
+            status, content_type = 409, "application/json"
+            body = json.dumps(
+                {
+                    "code": "idempotent_replay_unavailable",
+                    "message": _(
+                        "The first request with this Idempotency-Key succeeded; its response "
+                        "held a secret that is shown only once."
+                    ),
+                    "details": {"first_status": response.status_code},
+                },
+                ensure_ascii=False,
+            ).encode()
         IdempotencyRecord.objects.filter(pk=record.pk).update(
             state=IdempotencyState.COMPLETED,
-            status_code=response.status_code,
-            content_type=response.get("Content-Type", ""),
-            response_body=response.content,
+            status_code=status,
+            content_type=content_type,
+            response_body=body,
         )
         return response

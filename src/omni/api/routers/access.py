@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Count
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from omni.access import selectors
@@ -21,6 +21,7 @@ from omni.kernel.permissions import ACTION_LABELS, modules
 from ..auth import request_actor
 from ..pagination import PageIn, paginate
 from ..schemas import ERRORS, Input
+from ..secrets import secret_response
 
 router = Router()
 
@@ -324,7 +325,8 @@ def reactivate_user(request: HttpRequest, user_id: int):
     response={200: PasswordOut, **ERRORS},
     summary="Set a new password, or generate one",
 )
-def reset_password(request: HttpRequest, user_id: int, payload: PasswordIn):
+def reset_password(request: HttpRequest, response: HttpResponse, user_id: int, payload: PasswordIn):
+    secret_response(response)
     password = users.reset_password(
         actor=request_actor(request), user_id=user_id, new_password=payload.password
     )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 
 from omni.access.services import tokens
@@ -11,6 +11,7 @@ from omni.kernel.errors import NotFound
 
 from ..auth import request_actor
 from ..schemas import ERRORS, Input
+from ..secrets import secret_response
 
 router = Router()
 
@@ -55,7 +56,8 @@ def _out(issued: tokens.IssuedToken) -> TokenOut:
 @router.post(
     "/token", response={200: TokenOut, **ERRORS}, auth=None, summary="Log in: get a bearer token"
 )
-def token(request: HttpRequest, payload: TokenIn):
+def token(request: HttpRequest, response: HttpResponse, payload: TokenIn):
+    secret_response(response)
     return _out(
         tokens.issue_token(
             username=payload.username,
@@ -73,7 +75,8 @@ def my_tokens(request: HttpRequest):
 
 
 @router.post("/tokens", response={201: TokenOut, **ERRORS}, summary="Create another API token")
-def create_token(request: HttpRequest, payload: NewTokenIn):
+def create_token(request: HttpRequest, response: HttpResponse, payload: NewTokenIn):
+    secret_response(response)
     return Status(
         201,
         _out(

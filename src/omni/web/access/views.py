@@ -103,13 +103,13 @@ def user_list(request: HttpRequest, actor: Actor) -> HttpResponse:
             "users",
             filter_form=form,
             listing=listing,
-            export_url=reverse("access:user-export"),
+            export_url=reverse("access:user-export") if actor.can("access.user.export") else None,
             can_create=actor.can("access.user.create"),
         ),
     )
 
 
-@needs("access.user.view")
+@needs("access.user.export")
 def user_export(request: HttpRequest, actor: Actor) -> HttpResponse:
     _form, qs = _users_filtered(request, actor)
     sort = resolve_sort(request, USER_SORTS, default="username")

@@ -22,6 +22,7 @@ USER_ADMIN = [
     "access.user.view",
     "access.user.create",
     "access.user.edit",
+    "access.user.export",
     "access.role.view",
     "access.role.create",
     "access.role.edit",
@@ -312,3 +313,10 @@ def test_read_only_role_page_and_nav_entry(world):
     assert viewer.post(f"/access/roles/{role.pk}/", {"name": "y"}).status_code == 404
     home = viewer.get("/access/users/").content.decode()
     assert "用户与角色" in home
+
+
+def test_export_needs_the_export_permission(world, people):
+    viewer = user_with("only-view", ["access.user.view"], "org", org=world.east)
+    client = client_for(viewer)
+    assert "导出 Excel" not in client.get("/access/users/").content.decode()
+    assert client.get("/access/users/export/").status_code == 404
