@@ -64,14 +64,18 @@ NAV: tuple[NavItem, ...] = (
                 _("Customers & organisations"),
                 "party",
                 "party:customers",
-                permission="party.customer.view",
+                permission=(
+                    "party.customer.view|party.application.view|party.application.approve|"
+                    "party.organization.view|party.region.view|party.classification.view|"
+                    "party.supplier.view"
+                ),
             ),
             NavItem(
                 "catalog",
                 _("Products"),
                 "catalog",
                 "catalog:products",
-                permission="catalog.product.view",
+                permission="catalog.product.view|catalog.authorisation.view",
             ),
             NavItem("imports", _("Excel imports"), "import", "imports:jobs"),
         ),
@@ -102,7 +106,8 @@ def visible_nav(can: Callable[[str], bool]) -> tuple[NavItem, ...]:
     """The navigation without the items whose permission `can` denies."""
 
     def keep(item: NavItem) -> bool:
-        return item.permission is None or can(item.permission)
+        # "a|b": any one of them opens the area
+        return item.permission is None or any(can(p) for p in item.permission.split("|"))
 
     return tuple(
         replace(item, children=tuple(c for c in item.children if keep(c)))

@@ -75,8 +75,11 @@ def _products_filtered(request: HttpRequest, actor: Actor) -> tuple[f.ProductFil
     return form, selectors.list_products(actor=actor, **form.filters())
 
 
-@needs("catalog.product.view")
+@needs("catalog.product.view", "catalog.authorisation.view")
 def product_list(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """The entry page of 商品; users who may only see authorisation rules land there."""
+    if not actor.can("catalog.product.view"):
+        return redirect("catalog:authorisation")
     form, qs = _products_filtered(request, actor)
     sort = resolve_sort(request, PRODUCT_SORTS, default="code")
     listing = paginate(request, qs.order_by(*sort.order_by), sort=sort)

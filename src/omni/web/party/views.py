@@ -164,8 +164,18 @@ def _customers_filtered(
     return form, qs
 
 
-@needs("party.customer.view")
+PARTY_AREA = (
+    "party.customer.view|party.application.view|party.application.approve|"
+    "party.organization.view|party.region.view|party.classification.view|party.supplier.view"
+)
+
+
+@needs(*PARTY_AREA.split("|"))
 def customer_list(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """The entry page of 客户与组织; users who may not see customers land on the first
+    party page they may open."""
+    if not actor.can("party.customer.view"):
+        return redirect(_sections(actor)[0][2])
     form, qs = _customers_filtered(request, actor)
     sort = resolve_sort(request, CUSTOMER_SORTS, default="code")
     listing = paginate(request, qs.order_by(*sort.order_by), sort=sort)

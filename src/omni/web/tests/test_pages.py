@@ -59,3 +59,20 @@ def test_an_id_beyond_64_bits_is_404_not_500(staff_user):
     assert client.get("/party/customers/99999999999999999999999/").status_code == 404
     res = client.get("/api/v1/party/customers/99999999999999999999999")
     assert res.status_code in (404, 422)
+
+
+def test_area_entry_pages_send_users_to_what_they_may_open():
+    from omni.party.tests.factories import make_world, user_with
+
+    world = make_world()
+    reviewer = user_with("reviewer", ["party.application.view"], "org", org=world.east)
+    client = Client()
+    client.force_login(reviewer)
+    home = client.get("/").content.decode()
+    assert "客户与组织" in home and "/catalog/" not in home
+    res = client.get("/party/customers/")
+    assert res.status_code == 302 and res["Location"] == "/party/applications/"
+    rules_only = user_with("rules", ["catalog.authorisation.view"], "all")
+    client.force_login(rules_only)
+    res = client.get("/catalog/")
+    assert res.status_code == 302 and res["Location"] == "/catalog/authorisation/"
