@@ -100,6 +100,11 @@ def foreign_objects(world) -> dict[str, str]:
     from omni.access.services.tokens import create_token
     from omni.kernel.actors import Actor
 
+    from omni.party.services.customers import add_contact
+
+    south_contact = add_contact(
+        actor=SYSTEM, customer_id=world.gz_dealer.pk, name="林峰", phone="13900003333"
+    )
     south_user = User.objects.create_user("south-user", password="pass-12345678")
     token = create_token(actor=Actor.for_user(south_user), name="南方 ERP")
     # a south staff member (the display name carries a secret the list test looks for)
@@ -116,6 +121,8 @@ def foreign_objects(world) -> dict[str, str]:
         "customer_id": str(world.gz_dealer.pk),
         "application_id": str(app.pk),
         "org_id": str(world.south_sales.pk),
+        "kind": "contacts",
+        "item_id": str(south_contact.pk),
         "token_id": str(token.token_id),  # another user's token
         "user_id": str(south_staff.pk),
         "assignment_id": str(assignment.pk),
@@ -150,6 +157,8 @@ BODIES = {
     },
     ("post", "/api/v1/party/organizations/{org_id}/move"): lambda w: {"parent_id": w.east.pk},
     ("post", "/api/v1/outbox/{event_id}/retry"): lambda w: None,
+    ("delete", "/api/v1/party/customers/{customer_id}/{kind}/{item_id}"): lambda w: None,
+    ("post", "/api/v1/party/customers/{customer_id}/{kind}/{item_id}/default"): lambda w: None,
     ("delete", "/api/v1/auth/tokens/{token_id}"): lambda w: None,
     ("put", "/api/v1/access/users/{user_id}"): lambda w: {"display_name": "改名"},
     ("post", "/api/v1/access/users/{user_id}/deactivate"): lambda w: {"reason": "leak"},

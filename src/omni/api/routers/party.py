@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
@@ -484,6 +485,49 @@ def add_address(request: HttpRequest, customer_id: int, payload: AddressIn):
             actor=request_actor(request), customer_id=customer_id, **payload.model_dump()
         ),
     )
+
+
+@router.delete(
+    "/customers/{customer_id}/{kind}/{item_id}",
+    response={204: None, **ERRORS},
+    summary="Remove a contact, address or bank account",
+)
+def remove_detail(
+    request: HttpRequest,
+    customer_id: int,
+    kind: Literal["contacts", "addresses", "bank-accounts"],
+    item_id: int,
+):
+    customers.remove_customer_detail(
+        actor=request_actor(request),
+        customer_id=customer_id,
+        kind=DETAIL_KINDS[kind],
+        item_id=item_id,
+    )
+    return Status(204, None)
+
+
+@router.post(
+    "/customers/{customer_id}/{kind}/{item_id}/default",
+    response={204: None, **ERRORS},
+    summary="Make a contact primary or an address the default",
+)
+def make_default(
+    request: HttpRequest,
+    customer_id: int,
+    kind: Literal["contacts", "addresses"],
+    item_id: int,
+):
+    customers.set_default_detail(
+        actor=request_actor(request),
+        customer_id=customer_id,
+        kind=DETAIL_KINDS[kind],
+        item_id=item_id,
+    )
+    return Status(204, None)
+
+
+DETAIL_KINDS = {"contacts": "contact", "addresses": "address", "bank-accounts": "bank_account"}
 
 
 # --- onboarding ---------------------------------------------------------------------------------

@@ -343,3 +343,57 @@ def _region_chain(region: Region) -> list[Region]:
     while chain[0].parent_id:
         chain.insert(0, chain[0].parent)
     return chain
+
+
+DETAIL_MODELS = {"contact": Contact, "address": Address, "bank_account": BankAccount}
+DEFAULT_FLAGS = {"contact": "is_primary", "address": "is_default"}
+
+
+def _detail(customer: Customer, kind: str, item_id: int):
+    model = DETAIL_MODELS.get(kind)
+    if model is None:
+        raise InvalidInput(details={"kind": kind})
+    item = model.objects.filter(pk=item_id, customer=customer).first()
+    if item is None:
+        raise NotFound(details={kind: item_id})
+    return item
+
+
+@transaction.atomic(durable=True)
+def remove_customer_detail(*, actor: Actor, customer_id: int, kind: str, item_id: int) -> None:
+    """Remove a contact, delivery address or bank account of a customer."""
+    actor.require("party.customer.edit")
+    customer = get_customer(actor, customer_id)
+    item = _detail(customer, kind, item_id)
+    before = audit.snapshot(item)
+    item.delete()
+    audit.record(
+        actor=actor,
+        action=f"party.{kind}_removed",
+        object_type="party.customer",
+        object_id=customer.pk,
+        before={kind: before},
+        org_id=customer.org_id,
+    )
+
+
+@transaction.atomic(durable=True)
+def set_default_detail(*, actor: Actor, customer_id: int, kind: str, item_id: int) -> None:
+    """Make a contact the primary one, or an address the default one."""
+    actor.require("party.customer.edit")
+    customer = get_customer(actor, customer_id)
+    if kind not in DEFAULT_FLAGS:
+        raise InvalidInput(details={"kind": kind})
+    item = _detail(customer, kind, item_id)
+    flag = DEFAULT_FLAGS[kind]
+    model = DETAIL_MODELS[kind]
+    model.objects.filter(customer=customer).exclude(pk=item.pk).update(**{flag: False})
+    model.objects.filter(pk=item.pk).update(**{flag: True})
+    audit.record(
+        actor=actor,
+        action=f"party.{kind}_made_default",
+        object_type="party.customer",
+        object_id=customer.pk,
+        after={kind: item.pk},
+        org_id=customer.org_id,
+    )

@@ -226,3 +226,65 @@ def test_tag_filter_finds_chinese_tags_as_whole_elements():
     assert found("重点客户") == ["C-GZ-001"]
     assert found("重点") == []  # a whole tag, not a part of one
     assert found("ka") == ["C-GZ-001"]
+
+
+def test_remove_and_default_contacts_addresses_and_bank_accounts():
+    w = make_world()
+    a = customers.add_contact(
+        actor=SYSTEM, customer_id=w.sh_dealer.pk, name="王芳", phone="13812345678", is_primary=True
+    )
+    b = customers.add_contact(
+        actor=SYSTEM, customer_id=w.sh_dealer.pk, name="李雷", phone="13912345678"
+    )
+    customers.set_default_detail(
+        actor=SYSTEM, customer_id=w.sh_dealer.pk, kind="contact", item_id=b.pk
+    )
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert (a.is_primary, b.is_primary) == (False, True)
+    customers.remove_customer_detail(
+        actor=SYSTEM, customer_id=w.sh_dealer.pk, kind="contact", item_id=a.pk
+    )
+    assert list(w.sh_dealer.contacts.values_list("name", flat=True)) == ["李雷"]
+    assert AuditEntry.objects.filter(
+        action="party.contact_removed", object_id=str(w.sh_dealer.pk)
+    ).exists()
+    # another customer's contact is not found through this customer
+    with pytest.raises(NotFound):
+        customers.remove_customer_detail(
+            actor=SYSTEM, customer_id=w.gz_dealer.pk, kind="contact", item_id=b.pk
+        )
+    with pytest.raises(Exception) as info:
+        customers.set_default_detail(
+            actor=SYSTEM, customer_id=w.sh_dealer.pk, kind="bank_account", item_id=b.pk
+        )
+    assert info.value.code == "invalid_input"
+
+
+def test_detail_removal_over_the_api_and_the_page(staff_api, staff_user):
+    from django.test import Client
+
+    w = make_world()
+    c = customers.add_contact(
+        actor=SYSTEM, customer_id=w.sh_dealer.pk, name="王芳", phone="13812345678"
+    )
+    res = staff_api.delete(f"/api/v1/party/customers/{w.gz_dealer.pk}/contacts/{c.pk}")
+    assert res.status_code == 404
+    assert (
+        staff_api.delete(f"/api/v1/party/customers/{w.sh_dealer.pk}/contacts/{c.pk}").status_code
+        == 204
+    )
+    addr = customers.add_address(
+        actor=SYSTEM,
+        customer_id=w.sh_dealer.pk,
+        district_code="310115",
+        street="张江路 1 号",
+        receiver="王芳",
+        phone="13812345678",
+    )
+    page = Client()
+    page.force_login(staff_user)
+    res = page.post(
+        f"/party/customers/{w.sh_dealer.pk}/", {"op": "remove", "kind": "address", "item": addr.pk}
+    )
+    assert res.status_code == 302 and not w.sh_dealer.addresses.exists()

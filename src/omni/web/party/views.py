@@ -376,6 +376,26 @@ def _customer_post(
                 _("Status changed to %(status)s.") % {"status": changed.get_status_display()},
             )
         return redirect(url)
+    if op in ("remove", "default"):
+        kind = request.POST.get("kind", "")
+        tab = {"contact": "contacts", "address": "addresses", "bank_account": "bank"}.get(kind, "")
+        try:
+            item_id = int(request.POST.get("item", ""))
+            if op == "remove":
+                customers.remove_customer_detail(
+                    actor=actor, customer_id=customer.pk, kind=kind, item_id=item_id
+                )
+            else:
+                customers.set_default_detail(
+                    actor=actor, customer_id=customer.pk, kind=kind, item_id=item_id
+                )
+        except ValueError:
+            raise Http404 from None
+        except DomainError as err:
+            messages.error(request, str(err.message))
+        else:
+            messages.success(request, _("Saved."))
+        return redirect(f"{url}#{tab}")
     handlers: dict[str, tuple[type, str, Callable[[Any], Any]]] = {
         "contact": (
             f.ContactForm,
