@@ -101,6 +101,11 @@ def foreign_objects(world) -> dict[str, str]:
     from omni.kernel.actors import Actor
 
     from omni.party.services.customers import add_contact
+    from omni.party.services.suppliers import create_supplier
+
+    south_supplier = create_supplier(
+        actor=SYSTEM, org_id=world.south_sales.pk, code="SUP-S", name="华南包材"
+    )
 
     south_contact = add_contact(
         actor=SYSTEM, customer_id=world.gz_dealer.pk, name="林峰", phone="13900003333"
@@ -122,6 +127,7 @@ def foreign_objects(world) -> dict[str, str]:
         "application_id": str(app.pk),
         "org_id": str(world.south_sales.pk),
         "kind": "contacts",
+        "supplier_id": str(south_supplier.pk),
         "item_id": str(south_contact.pk),
         "token_id": str(token.token_id),  # another user's token
         "user_id": str(south_staff.pk),
@@ -157,6 +163,7 @@ BODIES = {
     },
     ("post", "/api/v1/party/organizations/{org_id}/move"): lambda w: {"parent_id": w.east.pk},
     ("post", "/api/v1/outbox/{event_id}/retry"): lambda w: None,
+    ("put", "/api/v1/party/suppliers/{supplier_id}"): lambda w: {"name": "改名"},
     ("delete", "/api/v1/party/customers/{customer_id}/{kind}/{item_id}"): lambda w: None,
     ("post", "/api/v1/party/customers/{customer_id}/{kind}/{item_id}/default"): lambda w: None,
     ("delete", "/api/v1/auth/tokens/{token_id}"): lambda w: None,
@@ -258,7 +265,7 @@ def test_outsider_lists_never_show_foreign_rows():
         res = client.get(path, {"page_size": 500})
         assert res.status_code in (200, 404), f"GET {path}: {res.status_code}"
         text = res.content.decode()
-        for secret in ("C-GZ-001", "广州天河饮品批发部", "华南销售部", "南方饮品"):
+        for secret in ("C-GZ-001", "广州天河饮品批发部", "华南销售部", "南方饮品", "华南包材"):
             assert secret not in text, f"GET {path} leaks {secret}"
 
 
@@ -277,6 +284,7 @@ def _page_patterns(resolver=None, prefix=""):
 PAGE_OBJECTS = {
     "party/customers/": "customer_id",
     "party/applications/": "application_id",
+    "party/suppliers/": "supplier_id",
     "access/users/": "user_id",
 }
 PAGE_EXCLUDED = {

@@ -631,6 +631,23 @@ def list_suppliers(request: HttpRequest, filters: Query[PageIn]):
     return paginate(selectors.scoped_suppliers(actor).order_by("code"), filters)
 
 
+class SupplierUpdateIn(Input):
+    name: str = Field(min_length=1, max_length=120)
+    contact_name: str = Field("", max_length=60)
+    phone: str = Field("", max_length=20)
+    tax_number: str = Field("", max_length=20)
+    is_active: bool = True
+
+
+@router.put(
+    "/suppliers/{supplier_id}", response={200: SupplierOut, **ERRORS}, summary="Edit a supplier"
+)
+def update_supplier(request: HttpRequest, supplier_id: int, payload: SupplierUpdateIn):
+    return suppliers.update_supplier(
+        actor=request_actor(request), supplier_id=supplier_id, **payload.model_dump()
+    )
+
+
 @router.post("/suppliers", response={201: SupplierOut, **ERRORS}, summary="Create a supplier")
 def create_supplier(request: HttpRequest, payload: SupplierIn):
     return Status(

@@ -507,9 +507,16 @@ class SupplierForm(forms.Form):
         help_text=_("Unified social credit code, 18 characters."),
     )
 
-    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def __init__(self, *args: Any, actor: Actor, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["org"].choices = [("", _("— choose —")), *org_choices(actor)]
+        if editing:  # the code and organisation are the supplier's key
+            for name in ("org", "code"):
+                self.fields[name].disabled = True
+        else:
+            del self.fields["is_active"]
 
 
 class ResubmitForm(forms.Form):

@@ -24,4 +24,5 @@ urlpatterns = [
     path("suppliers/", views.supplier_list, name="suppliers"),
     path("suppliers/export/", views.supplier_export, name="supplier-export"),
     path("suppliers/new/", views.supplier_create, name="supplier-create"),
+    path("suppliers/<int:pk>/edit/", views.supplier_edit, name="supplier-edit"),
 ]

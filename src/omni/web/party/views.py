@@ -946,6 +946,7 @@ def supplier_list(request: HttpRequest, actor: Actor) -> HttpResponse:
             if actor.can("party.supplier.export")
             else None,
             can_create=actor.can("party.supplier.create"),
+            can_edit=actor.can("party.supplier.edit"),
         ),
     )
 
@@ -1015,5 +1016,54 @@ def supplier_create(request: HttpRequest, actor: Actor) -> HttpResponse:
             "suppliers",
             form=form,
             breadcrumbs=[(gettext_lazy("Suppliers"), reverse("party:suppliers")), (_("New"), None)],
+        ),
+    )
+
+
+@needs("party.supplier.edit")
+def supplier_edit(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    supplier = selectors.scoped_suppliers(actor).filter(pk=pk).first()
+    if supplier is None:
+        raise Http404
+    initial = {
+        "org": str(supplier.org_id),
+        "code": supplier.code,
+        "name": supplier.name,
+        "contact_name": supplier.contact_name,
+        "phone": supplier.phone,
+        "tax_number": supplier.tax_number,
+        "is_active": supplier.is_active,
+    }
+    form = f.SupplierForm(request.POST or None, actor=actor, initial=initial, editing=True)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            suppliers.update_supplier(
+                actor=actor,
+                supplier_id=supplier.pk,
+                name=d["name"],
+                contact_name=d.get("contact_name") or "",
+                phone=d.get("phone") or "",
+                tax_number=d.get("tax_number") or "",
+                is_active=d.get("is_active", True),
+            )
+        except DomainError as err:
+            f.add_domain_error(form, err)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("party:suppliers")
+    return render(
+        request,
+        "party/supplier_form.html",
+        _page(
+            actor,
+            "suppliers",
+            form=form,
+            supplier=supplier,
+            history=audit.history_rows("party.supplier", supplier.pk),
+            breadcrumbs=[
+                (gettext_lazy("Suppliers"), reverse("party:suppliers")),
+                (supplier.name, None),
+            ],
         ),
     )

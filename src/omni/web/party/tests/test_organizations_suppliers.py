@@ -95,3 +95,33 @@ def test_suppliers_list_create_and_export(world):
     viewer = client_for(user_with("viewer", ["party.supplier.view"], "all"))
     assert viewer.get("/party/suppliers/new/").status_code == 404
     assert viewer.get("/party/suppliers/export/").status_code == 404
+
+
+def test_edit_a_supplier_with_history_and_validation(staff_user):
+    from django.test import Client
+
+    from omni.kernel.actors import Actor
+    from omni.party.models import Supplier
+    from omni.party.services.suppliers import create_supplier
+    from omni.party.tests.factories import make_world
+
+    world = make_world()
+    supplier = create_supplier(
+        actor=Actor.system("t"), org_id=world.east.pk, code="SUP-1", name="上海包材厂"
+    )
+    client = Client()
+    client.force_login(staff_user)
+    url = f"/party/suppliers/{supplier.pk}/edit/"
+    assert "上海包材厂" in client.get(url).content.decode()
+    bad = client.post(url, {"name": "上海包材厂", "phone": "123", "is_active": "on"})
+    assert bad.status_code == 200
+    supplier.refresh_from_db()
+    assert supplier.phone == ""
+    ok = client.post(
+        url, {"name": "上海新包材厂", "phone": "021-61234567", "code": "HACK", "is_active": ""}
+    )
+    assert ok.status_code == 302
+    supplier.refresh_from_db()
+    assert (supplier.name, supplier.code, supplier.is_active) == ("上海新包材厂", "SUP-1", False)
+    assert "上海新包材厂" in client.get(url).content.decode()  # history tab
+    assert Supplier.objects.count() == 1
