@@ -1,17 +1,11 @@
-"""Fixtures for the catalog pages' tests: the zh-Hans strings of catalog/TRANSLATIONS.txt are
-put into the active catalog for the test when the compiled .mo does not have them yet (a
-no-op once the lead has compiled them), so the pages can be checked in Chinese; an admin
-client; a small catalogue (`data`); clients of users with chosen permissions (`client_with`)."""
+"""Fixtures for the catalog pages' tests: an admin client, a small catalogue (`data`),
+clients of users with chosen permissions (`client_with`)."""
 
 from __future__ import annotations
-
-from pathlib import Path
-from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
-from django.utils.translation import trans_real
 
 from omni.catalog.services import barcodes
 from omni.catalog.tests.factories import (
@@ -23,38 +17,6 @@ from omni.catalog.tests.factories import (
     make_org,
     make_product,
 )
-
-TRANSLATIONS = Path(__file__).resolve().parents[3] / "catalog" / "TRANSLATIONS.txt"
-
-
-def _pairs() -> list[tuple[Any, str]]:
-    """(msgid, msgstr) pairs; "singular | plural" lines give ((singular, 0), zh) and
-    ((singular, 1), zh) as gettext's plural lookup keys (zh has one form)."""
-    pairs: list[tuple[Any, str]] = []
-    for line in TRANSLATIONS.read_text(encoding="utf-8").splitlines():
-        if "\t" not in line or line.startswith("#"):
-            continue
-        en, zh = line.split("\t", 1)
-        if " | " in en:
-            singular = en.split(" | ", 1)[0]
-            pairs += [((singular, 0), zh), ((singular, 1), zh)]
-        else:
-            pairs.append((en, zh))
-    return pairs
-
-
-@pytest.fixture(autouse=True)
-def catalog_translations():
-    catalog = trans_real.translation("zh-hans")._catalog
-    added = []
-    for en, zh in _pairs():
-        if en not in catalog:
-            catalog[en] = zh
-            added.append(en)
-    yield
-    for en in added:
-        for cat in getattr(catalog, "_catalogs", [catalog]):
-            cat.pop(en, None)
 
 
 def html(res) -> str:
