@@ -99,7 +99,6 @@ def foreign_objects(world) -> dict[str, str]:
     app.save()
     from omni.access.services.tokens import create_token
     from omni.kernel.actors import Actor
-
     from omni.party.services.customers import add_contact
     from omni.party.services.suppliers import create_supplier
 
