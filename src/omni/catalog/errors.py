@@ -11,7 +11,8 @@ duplicate_spec         409   two SKUs of one product would have the same spec va
 spec_value_in_use      409   removing a spec value or attribute that SKUs still use
 base_unit_in_use       409   changing the base unit of a product whose SKUs have conversions
 unit_in_use            409   removing a conversion whose unit still labels barcodes
-invalid_code           422   a code is not 1-32 of A-Z a-z 0-9 . _ -
+invalid_code           422   a code is not 1 to details.max_length (the column's length: units
+                             16, SKUs 40, others 32) of A-Z a-z 0-9 . _ -
 invalid_barcode        422   wrong GS1 check digit, or not 4-32 of A-Z a-z 0-9 -
 invalid_spec           422   spec attributes / values malformed (details.reason says how)
 category_cycle         422   moving a category under itself or one of its descendants
@@ -46,7 +47,9 @@ MESSAGES: dict[str, Any] = {
     "base_unit_in_use": _("The base unit cannot change while SKUs have unit conversions."),
     "unit_in_use": _("Barcodes still label this unit; remove them first."),
     "duplicate_component": _("Each component can appear only once in a bundle."),
-    "invalid_code": _("Codes are 1 to 32 letters, digits, dots, dashes or underscores."),
+    "invalid_code": _(
+        "Codes are letters, digits, dots, dashes or underscores, no longer than the field allows."
+    ),
     "invalid_barcode": _(
         "Not a valid barcode: check the EAN/UPC check digit, or use 4 to 32 letters, "
         "digits or dashes."

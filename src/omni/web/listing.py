@@ -9,6 +9,9 @@ A list view does::
 and its template extends ``web/components/list_page.html`` (see the comment at its top).
 `SORTS` maps the names allowed in ``?sort=`` to the columns they order by; anything else in
 the URL falls back to the default, so a hand-edited URL never reaches the database.
+
+A list with a filter bar also passes ``**saved_filters(request, "<area>.<list>", form)`` to
+offer saved filters (``web/components/saved_filters.html``).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest
 
@@ -89,3 +93,26 @@ def paginate(
     page = paginator.get_page(request.GET.get("page"))
     page_range = list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
     return Listing(page, per_page, per_page_choices, page_range, sort)
+
+
+# what a saved filter keeps besides the filter bar's own fields
+SAVED_WITH_FILTERS = ("sort", "per_page")
+
+
+def saved_filters(request: HttpRequest, name: str, form: forms.Form) -> dict[str, str]:
+    """Context for web/components/saved_filters.html on the list `name` (e.g. "party.customers")
+    whose filter bar is `form`: the localStorage key of this list and user, and the query a
+    "save" keeps: the form's non-empty fields, the sort and the page size (not the page
+    number, nor other forms' fields on the same page)."""
+    keep = {form[field].html_name for field in form.fields} | set(SAVED_WITH_FILTERS)
+    query = request.GET.copy()
+    for key in list(query):
+        values = [v for v in query.getlist(key) if v.strip()]
+        if key in keep and values:
+            query.setlist(key, values)
+        else:
+            del query[key]
+    return {
+        "saved_filters_key": f"omni.{name}.filters.{request.user.pk}",
+        "saved_query": query.urlencode(),
+    }

@@ -24,7 +24,7 @@ from omni.party.selectors import scoped_org_ids
 
 from .excel import xlsx_response
 from .forms import AuditFilterForm, ThrottledLoginForm
-from .listing import paginate, resolve_sort
+from .listing import paginate, resolve_sort, saved_filters
 from .permissions import actor_for, needs
 from .templatetags.omni_ui import actor_kind
 
@@ -136,6 +136,7 @@ def audit_list(request: HttpRequest, actor: Actor) -> HttpResponse:
             "filter_form": form,
             "listing": listing,
             "export_url": reverse("web:audit-export"),
+            **saved_filters(request, "system.audit", form),
         },
     )
 

@@ -12,6 +12,7 @@ from django.db import IntegrityError, models, transaction
 from omni.kernel.errors import InvalidInput
 
 from .. import errors
+from ..models import Product, Sku
 
 T = TypeVar("T")
 
@@ -26,14 +27,32 @@ class _Unset:
 
 UNSET: Any = _Unset()
 
-CODE_RE = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
-SKU_CODE_RE = re.compile(r"^[A-Za-z0-9._-]{1,40}$")
+
+def code_max_length(model: type[models.Model]) -> int:
+    """The length of `model.code`'s column: the longest code the database accepts."""
+    return model._meta.get_field("code").max_length
 
 
-def clean_code(value: Any, *, field: str = "code", pattern: re.Pattern[str] = CODE_RE) -> str:
+def code_pattern(model: type[models.Model]) -> re.Pattern[str]:
+    """1 to `model.code`'s max_length letters, digits, dots, dashes or underscores."""
+    return re.compile(rf"^[A-Za-z0-9._-]{{1,{code_max_length(model)}}}$")
+
+
+# for the importers, which check a whole column before any service runs
+CODE_RE = code_pattern(Product)
+SKU_CODE_RE = code_pattern(Sku)
+
+
+def clean_code(value: Any, *, model: type[models.Model], field: str = "code") -> str:
+    """`value` stripped, if it is 1 to `model.code`'s max_length letters, digits, dots,
+    dashes or underscores (the limit comes from the model, so a code never reaches a column
+    too short for it: PostgreSQL would refuse it with a 500, SQLite would store it)."""
+    max_length = code_max_length(model)
     code = value.strip() if isinstance(value, str) else ""
-    if not pattern.match(code):
-        raise errors.invalid("invalid_code", field=field, value=str(value)[:64])
+    if not code_pattern(model).match(code):
+        raise errors.invalid(
+            "invalid_code", field=field, max_length=max_length, value=str(value)[:64]
+        )
     return code
 
 

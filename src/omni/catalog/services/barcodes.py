@@ -19,7 +19,7 @@ from .. import errors
 from ..calculations import barcode_kind
 from ..models import Barcode, BundleItem, Sku, Unit, UnitConversion
 from ..scoping import check_row_writable, scoped
-from ._common import clean_decimal, get_for_update, insert_unique, reference
+from ._common import clean_decimal, code_max_length, get_for_update, insert_unique, reference
 from .products import _sku_for_update
 
 FACTOR_PLACES = 6
@@ -50,7 +50,7 @@ def _unit_of(sku: Sku, unit_id: int | None) -> Unit:
 
 def clean_barcode(code: Any) -> str:
     text = code.strip() if isinstance(code, str) else ""
-    if barcode_kind(text) is None:
+    if barcode_kind(text) is None or len(text) > code_max_length(Barcode):
         raise errors.invalid("invalid_barcode", value=str(code)[:64])
     return text
 

@@ -20,7 +20,7 @@ FIELDS = ("org", "code", "name", "is_active")
 @transaction.atomic(durable=True)
 def create_brand(*, actor: Actor, org_id: int, code: str, name: str) -> Brand:
     actor.require("catalog.brand.create")
-    code = clean_code(code)
+    code = clean_code(code, model=Brand)
     name = clean_text(name, field="name", max_length=100)
     check_org_writable(actor, org_id)
     if Brand.objects.filter(code=code).exists():
@@ -51,7 +51,7 @@ def update_brand(
     check_row_writable(actor, brand)
     before = audit.snapshot(brand, FIELDS)
     if code is not UNSET:
-        code = clean_code(code)
+        code = clean_code(code, model=Brand)
         if Brand.objects.filter(code=code).exclude(pk=brand.pk).exists():
             raise errors.conflict("duplicate_code", field="code", value=code)
         brand.code = code

@@ -31,7 +31,7 @@ def create_category(
     sort_order: int = 0,
 ) -> Category:
     actor.require("catalog.category.create")
-    code = clean_code(code)
+    code = clean_code(code, model=Category)
     name = clean_text(name, field="name", max_length=60)
     check_org_writable(actor, org_id)
     parent = None
@@ -80,7 +80,7 @@ def update_category(
     check_row_writable(actor, category)
     before = audit.snapshot(category, FIELDS)
     if code is not UNSET:
-        code = clean_code(code)
+        code = clean_code(code, model=Category)
         if Category.objects.filter(code=code).exclude(pk=category.pk).exists():
             raise errors.conflict("duplicate_code", field="code", value=code)
         category.code = code

@@ -25,7 +25,6 @@ from ..scoping import check_org_writable, check_row_writable, scoped
 from ..states import ACTION_FOR_STATUS, STATUS_FLOW, ProductStatus
 from ..types import SpecCombination
 from ._common import (
-    SKU_CODE_RE,
     UNSET,
     clean_code,
     clean_text,
@@ -84,7 +83,7 @@ def _sku_codes(
         return codes
     if isinstance(given, str) or len(given) != combos:
         raise errors.invalid("invalid_spec", reason="sku_codes_count", expected=combos)
-    codes = [clean_code(c, field="sku_codes", pattern=SKU_CODE_RE) for c in given]
+    codes = [clean_code(c, model=Sku, field="sku_codes") for c in given]
     if len(set(codes)) != len(codes):
         raise errors.conflict("duplicate_code", field="sku_codes")
     return codes
@@ -159,7 +158,7 @@ def create_product(
 ) -> Product:
     """Create a product and one SKU per cell of its spec matrix."""
     actor.require("catalog.product.create")
-    code = clean_code(code)
+    code = clean_code(code, model=Product)
     name = clean_text(name, field="name", max_length=120)
     description = clean_text(
         description or "", field="description", max_length=2000, required=False
@@ -230,7 +229,7 @@ def update_product(
     check_row_writable(actor, product)
     before = _snapshot(product)
     if code is not UNSET:
-        code = clean_code(code)
+        code = clean_code(code, model=Product)
         if Product.objects.filter(code=code).exclude(pk=product.pk).exists():
             raise errors.conflict("duplicate_code", field="code", value=code)
         product.code = code
@@ -373,7 +372,7 @@ def update_sku(*, actor: Actor, sku_id: int, code: Any = UNSET, name: Any = UNSE
     sku = _sku_for_update(actor, sku_id)
     before = {"code": sku.code, "name": sku.name}
     if code is not UNSET:
-        code = clean_code(code, pattern=SKU_CODE_RE)
+        code = clean_code(code, model=Sku)
         if Sku.objects.filter(code=code).exclude(pk=sku.pk).exists():
             raise errors.conflict("duplicate_code", field="code", value=code)
         sku.code = code

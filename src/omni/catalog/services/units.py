@@ -19,7 +19,7 @@ FIELDS = ("code", "name", "allows_fraction")
 @transaction.atomic(durable=True)
 def create_unit(*, actor: Actor, code: str, name: str, allows_fraction: bool = False) -> Unit:
     actor.require("catalog.unit.create")
-    code = clean_code(code)
+    code = clean_code(code, model=Unit)
     name = clean_text(name, field="name", max_length=20)
     if Unit.objects.filter(code=code).exists():
         raise errors.conflict("duplicate_code", field="code", value=code)

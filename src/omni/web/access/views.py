@@ -30,7 +30,7 @@ from omni.kernel.errors import DomainError, NotFound
 from omni.kernel.permissions import modules
 
 from ..excel import xlsx_response
-from ..listing import paginate, resolve_sort
+from ..listing import paginate, resolve_sort, saved_filters
 from ..permissions import needs
 from . import forms as f
 
@@ -105,6 +105,7 @@ def user_list(request: HttpRequest, actor: Actor) -> HttpResponse:
             listing=listing,
             export_url=reverse("access:user-export") if actor.can("access.user.export") else None,
             can_create=actor.can("access.user.create"),
+            **saved_filters(request, "access.users", form),
         ),
     )
 

@@ -28,7 +28,7 @@ from omni.party import selectors as party_selectors
 from omni.web.permissions import needs
 
 from ..excel import xlsx_response
-from ..listing import paginate, resolve_sort
+from ..listing import paginate, resolve_sort, saved_filters
 from . import forms as f
 from .common import also_needs, page
 
@@ -110,6 +110,7 @@ def _render(request: HttpRequest, actor: Actor, rule_form: f.RuleForm | None) ->
             "authorisation",
             filter_form=filter_form,
             listing=listing,
+            **saved_filters(request, "catalog.authorisation", filter_form),
             rule_rows=[_rule_row(r) for r in listing.rows],
             export_url=reverse("catalog:authorisation-export")
             if actor.can("catalog.authorisation.export")

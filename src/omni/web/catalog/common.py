@@ -1,11 +1,11 @@
 """Plumbing shared by the catalog pages: the sub-navigation, the page context, the extra
-permission check of pages that need more than one permission, saved-filter context."""
+permission check of pages that need more than one permission."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
@@ -38,14 +38,3 @@ def also_needs(actor: Actor, *permissions: str) -> None:
     """For pages behind `needs(a)` that also need every one of `permissions`: 404 without."""
     if not all(actor.can(p) for p in permissions):
         raise Http404
-
-
-def saved_filters(request: HttpRequest, name: str) -> dict[str, str]:
-    """Context for templates/catalog/_saved_filters.html: a localStorage key per list and
-    user, and the current query (without the page number) that "save" would keep."""
-    query = request.GET.copy()
-    query.pop("page", None)
-    return {
-        "saved_filters_key": f"omni.catalog.{name}.filters.{request.user.pk}",
-        "saved_query": query.urlencode(),
-    }

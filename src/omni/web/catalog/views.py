@@ -30,10 +30,9 @@ from omni.kernel.errors import DomainError, NotFound
 from omni.web.permissions import needs
 
 from ..excel import xlsx_response
-from ..listing import paginate, resolve_sort
+from ..listing import paginate, resolve_sort, saved_filters
 from . import forms as f
 from .common import page as _page
-from .common import saved_filters
 
 View = Callable[..., HttpResponse]
 
@@ -95,7 +94,7 @@ def product_list(request: HttpRequest, actor: Actor) -> HttpResponse:
             if actor.can("catalog.product.export")
             else None,
             can_create=actor.can("catalog.product.create"),
-            **saved_filters(request, "products"),
+            **saved_filters(request, "catalog.products", form),
         ),
     )
 

@@ -30,7 +30,7 @@ from omni.party.states import APPLICATION_FLOW, CUSTOMER_FLOW, ApplicationStatus
 from omni.web.permissions import needs
 
 from ..excel import xlsx_response
-from ..listing import paginate, resolve_sort
+from ..listing import paginate, resolve_sort, saved_filters
 from . import forms as f
 
 View = Callable[..., HttpResponse]
@@ -179,8 +179,6 @@ def customer_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     form, qs = _customers_filtered(request, actor)
     sort = resolve_sort(request, CUSTOMER_SORTS, default="code")
     listing = paginate(request, qs.order_by(*sort.order_by), sort=sort)
-    saved_query = request.GET.copy()
-    saved_query.pop("page", None)
     return render(
         request,
         "party/customer_list.html",
@@ -193,8 +191,7 @@ def customer_list(request: HttpRequest, actor: Actor) -> HttpResponse:
             if actor.can("party.customer.export")
             else None,
             can_create=actor.can("party.customer.create"),
-            saved_filters_key=f"omni.party.customers.filters.{request.user.pk}",
-            saved_query=saved_query.urlencode(),
+            **saved_filters(request, "party.customers", form),
         ),
     )
 
@@ -947,6 +944,7 @@ def supplier_list(request: HttpRequest, actor: Actor) -> HttpResponse:
             else None,
             can_create=actor.can("party.supplier.create"),
             can_edit=actor.can("party.supplier.edit"),
+            **saved_filters(request, "party.suppliers", form),
         ),
     )
 

@@ -157,6 +157,48 @@ def test_audit_log_filter_sort_and_excel_export(page, browser_login, staff_user,
     ]
 
 
+def test_audit_log_saved_filter_is_kept_per_user_and_reused(page, browser_login, staff_user):
+    audit_entry(actor="王芳", action="price.updated", object_type="catalog.price", object_id=1)
+    audit_entry(actor="李雷", action="credit.limit_changed", object_type="credit.account")
+    browser_login(*STAFF)  # + the login's own entry
+    page.goto("/system/audit/")
+    rows = page.locator(".data-table tbody tr")
+    expect(rows).to_have_count(3)
+    saved = page.locator("[data-test=saved-filters]")
+    expect(saved).to_contain_text("暂无")
+    expect(saved.locator("[data-test=saved-filter-name]")).to_be_hidden()  # nothing to save
+
+    # filter by actor, then save the filter under a name
+    page.locator("#id_actor").fill("王芳")
+    with page.expect_navigation():
+        page.get_by_role("button", name="查询").click()
+    expect(rows).to_have_count(1)
+    saved.locator("[data-test=saved-filter-name]").fill("王芳的操作")
+    saved.locator("[data-test=save-filter]").click()
+    chip = saved.locator("[data-test=saved-filter]")
+    expect(chip).to_have_text(["王芳的操作"])
+    # only the non-empty filter is kept, in this browser, under this list and user
+    expect(chip).to_have_attribute("href", "?actor=%E7%8E%8B%E8%8A%B3")
+    keys = page.evaluate("Object.keys(localStorage)")
+    assert keys == [f"omni.system.audit.filters.{staff_user.pk}"]
+
+    # reset, then reuse it
+    with page.expect_navigation():
+        page.get_by_role("link", name="重置").click()
+    expect(rows).to_have_count(3)
+    with page.expect_navigation():
+        chip.click()
+    expect(rows).to_have_count(1)
+    expect(page.locator("#id_actor")).to_have_value("王芳")
+
+    # delete it: gone, and still gone after a reload
+    saved.locator("[data-test=remove-saved-filter]").click()
+    expect(chip).to_have_count(0)
+    page.reload()
+    expect(page.locator("[data-test=saved-filters]")).to_contain_text("暂无")
+    expect(page.locator("[data-test=saved-filter]")).to_have_count(0)
+
+
 def test_audit_detail_tabs_show_change_history(page, browser_login, staff_user):
     audit_entry(object_id=7, before={"price": "10.00"}, after={"price": "12.00"}, at=days_ago(1))
     latest = audit_entry(object_id=7, before={"price": "12.00"}, after={"price": "15.50"})

@@ -4,7 +4,9 @@ change history, form fields and flash messages."""
 import io
 
 import pytest
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.http import QueryDict
 from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
@@ -12,7 +14,7 @@ from openpyxl import load_workbook
 
 from omni.kernel import audit
 from omni.web.excel import xlsx_response
-from omni.web.listing import paginate, resolve_sort
+from omni.web.listing import paginate, resolve_sort, saved_filters
 from omni.web.tests.factories import audit_entry
 
 SORTS = {"at": ("at", "id"), "actor": ("actor_name", "id")}
@@ -168,3 +170,36 @@ def test_logout_flashes_a_message_on_the_login_page(staff_user):
     html = res.content.decode()
     assert res.redirect_chain[-1][0].startswith("/login/")
     assert "您已退出登录。" in html and "message-info" in html
+
+
+@pytest.mark.django_db
+def test_saved_filters_keep_the_filter_sort_and_page_size_per_list_and_user(staff_user):
+    class Filters(forms.Form):
+        status = forms.CharField(required=False)
+        search = forms.CharField(required=False)
+
+    # given a filtered, sorted page 3 that also carries another form's field
+    request = RequestFactory().get(
+        "/x/",
+        {
+            "status": "open",
+            "search": " ",
+            "sort": "-at",
+            "per_page": "50",
+            "page": "3",
+            "preview-customer": "C1",
+        },
+    )
+    request.user = staff_user
+    # when the saved-filters context is made
+    ctx = saved_filters(request, "party.customers", Filters(request.GET))
+    # then the key is per list and user, and "save" keeps the non-empty filter, sort and size
+    assert ctx["saved_filters_key"] == f"omni.party.customers.filters.{staff_user.pk}"
+    assert dict(QueryDict(ctx["saved_query"]).lists()) == {
+        "status": ["open"],
+        "sort": ["-at"],
+        "per_page": ["50"],
+    }
+    request = RequestFactory().get("/x/", {"page": "2", "search": ""})
+    request.user = staff_user
+    assert saved_filters(request, "party.customers", Filters(request.GET))["saved_query"] == ""

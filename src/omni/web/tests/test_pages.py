@@ -76,3 +76,23 @@ def test_area_entry_pages_send_users_to_what_they_may_open():
     client.force_login(rules_only)
     res = client.get("/catalog/")
     assert res.status_code == 302 and res["Location"] == "/catalog/authorisation/"
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("/party/customers/", "party.customers"),
+        ("/party/suppliers/", "party.suppliers"),
+        ("/catalog/", "catalog.products"),
+        ("/catalog/authorisation/", "catalog.authorisation"),
+        ("/access/users/", "access.users"),
+        ("/system/audit/", "system.audit"),
+    ],
+)
+def test_list_pages_with_a_filter_bar_offer_saved_filters_once(staff_user, url, name):
+    client = Client()
+    client.force_login(staff_user)
+    html = client.get(url, {"page": "1"}).content.decode()
+    assert html.count('data-test="saved-filters"') == 1
+    assert f'data-key="omni.{name}.filters.{staff_user.pk}"' in html
+    assert 'data-query=""' in html  # nothing filtered, nothing to save

@@ -12,7 +12,7 @@ from .conftest import html
 pytestmark = pytest.mark.django_db
 
 DUPLICATE = "该编码已被使用"
-BAD_CODE = "编码须为 1 到 32 位字母"
+BAD_CODE = "编码只能由字母"
 REQUIRED = "这个字段是必填项"
 
 

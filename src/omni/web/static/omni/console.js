@@ -3,6 +3,9 @@
  * Charts: <div class="chart" data-echarts="ID" data-series-name="…"> with
  * {{ data|json_script:"ID" }} holding {"days": [...], "counts": [...]} draws a bar chart
  * (ECharts must be loaded on the page: static/vendor/echarts.min.js).
+ *
+ * Saved filters: the Alpine component `omniSavedFilters` of
+ * templates/web/components/saved_filters.html (see the comment there).
  */
 (function () {
   "use strict";
@@ -34,6 +37,49 @@
     });
   }
 
+  /* Saved filters: named query strings of one list, as JSON [{name, query}] in localStorage
+   * under the root element's data-key (one key per list and user); data-query is what "save"
+   * keeps. Unreadable or blocked storage just means no saved filters. */
+  function readSaved(key) {
+    try {
+      var items = JSON.parse(window.localStorage.getItem(key) || "[]");
+      return Array.isArray(items) ? items.filter(function (i) {
+        return i && typeof i.name === "string" && typeof i.query === "string";
+      }) : [];
+    } catch (e) {
+      return [];
+    }
+  }
+
+  function savedFilters() {
+    return {
+      items: [], name: "", key: "", query: "",
+      init: function () {
+        this.key = this.$el.dataset.key || "";
+        this.query = this.$el.dataset.query || "";
+        this.items = readSaved(this.key);
+      },
+      store: function () {
+        try { window.localStorage.setItem(this.key, JSON.stringify(this.items)); } catch (e) { /* full or blocked */ }
+      },
+      save: function () {
+        var name = this.name.trim();
+        if (!name || !this.query) return;
+        this.items = this.items.filter(function (i) { return i.name !== name; });
+        this.items.push({ name: name, query: this.query });
+        this.store();
+        this.name = "";
+      },
+      remove: function (name) {
+        this.items = this.items.filter(function (i) { return i.name !== name; });
+        this.store();
+      },
+    };
+  }
+
+  document.addEventListener("alpine:init", function () {
+    window.Alpine.data("omniSavedFilters", savedFilters);
+  });
   document.addEventListener("DOMContentLoaded", function () { drawCharts(document); });
   document.addEventListener("htmx:afterSwap", function (e) { drawCharts(e.target); });
 })();
