@@ -431,6 +431,7 @@ def role_list(request: HttpRequest, actor: Actor) -> HttpResponse:
             "roles",
             filter_form=form,
             listing=listing,
+            **saved_filters(request, "access.roles", form),
             can_create=actor.can("access.role.create"),
         ),
     )

@@ -600,6 +600,7 @@ def application_list(request: HttpRequest, actor: Actor) -> HttpResponse:
             "applications",
             filter_form=form,
             listing=listing,
+            **saved_filters(request, "party.applications", form),
             invite_form=f.InvitationForm(actor=actor) if can_invite else None,
             invitation=request.session.pop("party.invitation", None),
             apply_url=request.build_absolute_uri(reverse("party:apply")),

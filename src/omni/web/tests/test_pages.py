@@ -87,6 +87,8 @@ def test_area_entry_pages_send_users_to_what_they_may_open():
         ("/catalog/authorisation/", "catalog.authorisation"),
         ("/access/users/", "access.users"),
         ("/system/audit/", "system.audit"),
+        ("/party/applications/", "party.applications"),
+        ("/access/roles/", "access.roles"),
     ],
 )
 def test_list_pages_with_a_filter_bar_offer_saved_filters_once(staff_user, url, name):
