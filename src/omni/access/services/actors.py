@@ -75,6 +75,8 @@ def build_actor(
             customer_ids=frozenset(customer_ids),
             own_user_id=user.pk if own else None,
         )
+    if token_permissions is not None:
+        permissions &= set(token_permissions)
     return Actor(
         kind,
         user.pk,

@@ -67,3 +67,18 @@ def test_a_token_cannot_hold_more_than_its_user_or_unknown_permissions(db):
     role.permissions = []
     role.save()
     assert bearer(ok.json()["token"]).get("/api/v1/party/customers").status_code == 403
+
+
+def test_a_scoped_token_of_an_ordinary_user_is_narrowed(db):
+    from omni.access.services.actors import build_actor
+
+    user = User.objects.create_user("clerk", password="pass-12345678")
+    role = Role.objects.create(
+        code="two", name="two", permissions=["party.customer.view", "catalog.product.view"]
+    )
+    RoleAssignment.objects.create(user=user, role=role, scope_kind="all")
+    narrowed = build_actor(user, via_token=True, token_permissions=["party.customer.view"])
+    assert narrowed.can("party.customer.view") and not narrowed.can("catalog.product.view")
+    # a token cannot widen: a permission the user lacks stays missing
+    widened = build_actor(user, via_token=True, token_permissions=["access.user.view"])
+    assert not widened.can("access.user.view") and not widened.can("party.customer.view")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import tokens, views
 
 app_name = "access"
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("roles/", views.role_list, name="roles"),
     path("roles/new/", views.role_create, name="role-create"),
     path("roles/<int:pk>/", views.role_detail, name="role-detail"),
+    path("tokens/", tokens.my_tokens, name="tokens"),
 ]
