@@ -196,3 +196,13 @@ class ImportJobFile(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["job", "kind"], name="uniq_import_job_file")]
+
+
+class ThrottleHit(models.Model):
+    """One counted request for `kernel.throttle` (public forms and the like)."""
+
+    key = models.CharField(max_length=150)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "at"])]

@@ -541,7 +541,12 @@ DETAIL_KINDS = {"contacts": "contact", "addresses": "address", "bank-accounts": 
 )
 def submit_application(request: HttpRequest, payload: ApplicationIn):
     return Status(
-        201, applications.submit_application(actor=_public_actor(request), **payload.model_dump())
+        201,
+        applications.submit_application(
+            actor=_public_actor(request),
+            client_ip=request.META.get("REMOTE_ADDR", ""),
+            **payload.model_dump(),
+        ),
     )
 
 

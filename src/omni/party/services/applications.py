@@ -8,7 +8,7 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
-from omni.kernel import audit
+from omni.kernel import audit, throttle
 from omni.kernel.actors import Actor
 from omni.kernel.errors import InvalidInput, NotFound
 from omni.kernel.states import apply_transition
@@ -21,6 +21,8 @@ from .customers import CustomerData, add_contact_in_tx, create_customer_in_tx
 from .regions import resolve_region
 
 INVITATION_LIFETIME = dt.timedelta(days=30)
+APPLY_LIMIT = 10
+APPLY_WINDOW = dt.timedelta(hours=1)
 
 
 @transaction.atomic(durable=True)
@@ -66,8 +68,12 @@ def submit_application(
     business_scope: str = "",
     tax_number: str = "",
     invitation_token: str = "",
+    client_ip: str = "",
 ) -> DealerApplication:
-    """Anyone may apply (the actor is the anonymous web channel); invitations fix the org."""
+    """Anyone may apply (the actor is the anonymous web channel); invitations fix the org.
+    At most APPLY_LIMIT applications per client address and hour."""
+    if client_ip:
+        throttle.hit(f"apply:{client_ip}", limit=APPLY_LIMIT, window=APPLY_WINDOW)
     if not company_name.strip() or not contact_name.strip():
         raise InvalidInput(details={"company_name": company_name, "contact_name": contact_name})
     invitation = None

@@ -511,6 +511,7 @@ def apply(request: HttpRequest, token: str = "") -> HttpResponse:
                 business_scope=d.get("business_scope") or "",
                 tax_number=d.get("tax_number") or "",
                 invitation_token=token,
+                client_ip=request.META.get("REMOTE_ADDR", ""),
             )
         except DomainError as err:
             f.add_domain_error(form, err, fields=f.APPLICATION_FIELDS)

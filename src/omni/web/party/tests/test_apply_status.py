@@ -65,3 +65,32 @@ def test_submission_hands_out_the_key_through_the_api():
         content_type="application/json",
     )
     assert res.status_code == 201 and len(res.json()["status_token"]) >= 40
+
+
+def test_the_public_form_is_rate_limited_per_address():
+    from omni.party.models import DealerApplication
+    from omni.party.services.applications import APPLY_LIMIT
+
+    make_world()
+    body = {
+        "company_name": "南京鑫源商贸",
+        "contact_name": "赵强",
+        "phone": "13800001234",
+        "region_code": "310104",
+    }
+    client = Client(REMOTE_ADDR="203.0.113.7")
+    for _ in range(APPLY_LIMIT):
+        assert (
+            client.post(
+                "/api/v1/party/applications", body, content_type="application/json"
+            ).status_code
+            == 201
+        )
+    res = client.post("/api/v1/party/applications", body, content_type="application/json")
+    assert res.status_code == 429 and res.json()["code"] == "too_many_requests"
+    assert DealerApplication.objects.count() == APPLY_LIMIT
+    other = Client(REMOTE_ADDR="198.51.100.9")
+    assert (
+        other.post("/api/v1/party/applications", body, content_type="application/json").status_code
+        == 201
+    )
