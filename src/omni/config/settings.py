@@ -45,8 +45,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "omni.kernel.requestid.RequestIdMiddleware",
-    "omni.kernel.nul.RejectNulMiddleware",
-    "omni.kernel.nul.NumberOverflowMiddleware",
+    "omni.kernel.guards.RejectNulMiddleware",
+    "omni.kernel.guards.NumberOverflowMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -32,3 +32,8 @@ class RequestIdMiddleware:
             _current.reset(token)
         response["X-Request-ID"] = request_id
         return response
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client address as the server saw it (no proxy header is trusted by default)."""
+    return str(request.META.get("REMOTE_ADDR", ""))[:45]

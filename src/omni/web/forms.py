@@ -12,7 +12,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from omni.access.errors import InvalidCredentials, TooManyAttempts
-from omni.access.services.logins import check_password_login, client_ip
+from omni.access.services.logins import check_password_login
+from omni.kernel.requestid import client_ip
 
 
 class DateInput(forms.DateInput):
@@ -64,7 +65,7 @@ class ThrottledLoginForm(AuthenticationForm):
                 self.user_cache = check_password_login(
                     username=username,
                     password=password,
-                    ip=client_ip(self.request.META) if self.request else "",
+                    ip=client_ip(self.request) if self.request else "",
                     channel="web",
                     request_id=getattr(self.request, "request_id", ""),
                 )

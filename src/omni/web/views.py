@@ -69,7 +69,8 @@ def _audit_per_day(days: int) -> list[tuple[dt.date, int]]:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"active": "home", "health": check_health()}
-    if actor_for(request).can("system.audit.view") and actor_for(request).scope.everything:
+    actor = actor_for(request)
+    if actor.can("system.audit.view") and actor.scope.everything:
         per_day = _audit_per_day(AUDIT_CHART_DAYS)
         context["audit_chart"] = {
             "days": [d.strftime("%m-%d") for d, _n in per_day],

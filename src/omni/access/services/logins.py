@@ -72,8 +72,3 @@ def _record(
         after={"username": username, "ip": ip, "channel": channel},
         org_id=user.org_id if user else None,
     )
-
-
-def client_ip(meta: dict) -> str:
-    """The client address as the server saw it (no proxy headers are trusted by default)."""
-    return str(meta.get("REMOTE_ADDR", ""))[:45]

@@ -6,8 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 
 from omni.access.services import tokens
-from omni.access.services.logins import client_ip
 from omni.kernel.errors import NotFound
+from omni.kernel.requestid import client_ip
 
 from ..auth import request_actor
 from ..schemas import ERRORS, Input
@@ -64,7 +64,7 @@ def token(request: HttpRequest, response: HttpResponse, payload: TokenIn):
             password=payload.password,
             name=payload.name,
             request_id=getattr(request, "request_id", ""),
-            ip=client_ip(request.META),
+            ip=client_ip(request),
         )
     )
 

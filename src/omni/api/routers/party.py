@@ -10,6 +10,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from omni.kernel.actors import Actor
 from omni.kernel.errors import NotFound
+from omni.kernel.requestid import client_ip
 from omni.party import selectors
 from omni.party.services import (
     applications,
@@ -544,7 +545,7 @@ def submit_application(request: HttpRequest, payload: ApplicationIn):
         201,
         applications.submit_application(
             actor=_public_actor(request),
-            client_ip=request.META.get("REMOTE_ADDR", ""),
+            client_ip=client_ip(request),
             **payload.model_dump(),
         ),
     )

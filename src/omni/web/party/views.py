@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from omni.kernel import audit
 from omni.kernel.actors import Actor
 from omni.kernel.errors import DomainError, NotFound
+from omni.kernel.requestid import client_ip
 from omni.kernel.states import state_history
 from omni.party import selectors
 from omni.party.services import applications, customers, organizations, regions, suppliers
@@ -511,7 +512,7 @@ def apply(request: HttpRequest, token: str = "") -> HttpResponse:
                 business_scope=d.get("business_scope") or "",
                 tax_number=d.get("tax_number") or "",
                 invitation_token=token,
-                client_ip=request.META.get("REMOTE_ADDR", ""),
+                client_ip=client_ip(request),
             )
         except DomainError as err:
             f.add_domain_error(form, err, fields=f.APPLICATION_FIELDS)
