@@ -22,6 +22,17 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def _business_clock_not_set():
+    """Every test starts with the business clock not set (its row, if a test wrote one, is
+    rolled back or flushed), and this process's cache must not carry a moved time over."""
+    from omni.kernel import clock
+
+    clock.assume_not_adjusted()
+    yield
+    clock.assume_not_adjusted()
+
+
 @pytest.fixture
 def system_actor() -> Actor:
     return Actor.system("test")

@@ -3,10 +3,12 @@
 Figure: a generated workbook of `rows` SKU rows (3 SKUs per product, each with a spec, an
 EAN-13 barcode and a case size; brands, categories and units created first) goes through
 the code path of an import job, synchronously: `start_import` (size and file checks, the job
-and its file stored) then `run_import` (claim, parse with calamine, validate, apply in one
+and its file stored) then `run_import` (claim, stream and parse, validate, apply in one
 transaction: products, SKUs, barcodes and case conversions bulk-inserted, the audit
 summary, the job done). rows / elapsed seconds. Also reported: parse-only rows per second
-(`excel.read_xlsx`) and the time of each phase.
+(`excel.read_xlsx`), the time of each phase and the peak memory of the process during the
+upload check and the job (resident set sampled every 5 ms, and its increase over the level
+at the start: what one import costs a worker).
 Raw limit, same run, same database: 100,000 rows of comparable width (the file's 11 columns)
 inserted into a scratch table with one `executemany` in one transaction (dropped after).
 Everything the benchmark created is deleted afterwards.
@@ -14,7 +16,11 @@ Everything the benchmark created is deleted afterwards.
 
 from __future__ import annotations
 
+import gc
 import io
+import os
+import resource
+import threading
 import time
 from typing import Any
 
@@ -63,8 +69,18 @@ def _workbook(rows: int) -> bytes:
     return out.getvalue()
 
 
+def _org_model() -> Any:
+    """Organisations live in tenancy (party before issue 12)."""
+    for app in ("tenancy", "party"):
+        try:
+            return apps.get_model(app, "Organization")
+        except LookupError:
+            continue
+    raise LookupError("Organization")
+
+
 def _setup() -> dict[str, Any]:
-    Org = apps.get_model("party", "Organization")
+    Org = _org_model()
     org = Org.objects.create(code=f"{PREFIX}ORG", name="基准组织", kind="group", path="")
     Org.objects.filter(pk=org.pk).update(path=f"/{org.pk}/")
     Brand.objects.bulk_create(
@@ -93,7 +109,7 @@ def _cleanup(made: dict[str, Any], job_ids: list[Any]) -> None:
     Brand.objects.filter(code__startswith=f"{PREFIX}B").delete()
     Category.objects.filter(code__startswith=f"{PREFIX}C").delete()
     Unit.objects.filter(pk__in=made.get("units", [])).delete()
-    apps.get_model("party", "Organization").objects.filter(code=f"{PREFIX}ORG").delete()
+    _org_model().objects.filter(code=f"{PREFIX}ORG").delete()
     ids = [str(j) for j in job_ids]
     StateHistory.objects.filter(object_type="kernel.importjob", object_id__in=ids).delete()
     AuditEntry.objects.filter(object_type="kernel.importjob", object_id__in=ids).delete()
@@ -166,6 +182,49 @@ def _raw_insert_rate(rows: int) -> dict[str, dict[str, float]]:
     return out
 
 
+class _PeakRss:
+    """The process's resident memory sampled every few milliseconds while the block runs:
+    the peak (and the peak above the level at entry) of the process doing the import, as
+    the worker would. `resource` gives the lifetime maximum (ru_maxrss) as a cross-check."""
+
+    def __init__(self, every: float = 0.005) -> None:
+        self.every, self.peak, self.start = every, 0, 0
+        self._stop = threading.Event()
+
+    @staticmethod
+    def rss() -> int:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.rss())
+            time.sleep(self.every)
+
+    def __enter__(self) -> _PeakRss:
+        gc.collect()
+        self.start = self.peak = self.rss()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self.rss())
+
+    def figures(self) -> dict[str, float]:
+        mb = 1024 * 1024
+        return {
+            "peak_rss_mb": round(self.peak / mb, 1),
+            "rss_at_start_mb": round(self.start / mb, 1),
+            "peak_rss_increase_mb": round((self.peak - self.start) / mb, 1),
+            "process_max_rss_mb": round(
+                resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
+            ),
+        }
+
+
 class _Timed:
     """Times the importer's phases by wrapping its methods for the run (bench only)."""
 
@@ -209,7 +268,7 @@ def run(rows: str | int = 100_000, raw_rows: str | int = 100_000) -> dict:
         assert not parsed.errors, parsed.errors[:5]
         del parsed
 
-        with _Timed(importer) as phases:
+        with _Timed(importer) as phases, _PeakRss() as memory:
             t0 = time.perf_counter()
             job = imports.start_import(
                 actor=actor,
@@ -253,6 +312,7 @@ def run(rows: str | int = 100_000, raw_rows: str | int = 100_000) -> dict:
         "figure": {
             "rows_per_second": round(figure, 1),
             "seconds": round(elapsed, 3),
+            "memory": memory.figures(),
             "parse_only_rows_per_second": round(rows / parse, 1),
             "phases_seconds": {
                 "upload_checks_and_store": round(checked, 3),

@@ -56,6 +56,7 @@ SCOPED_PREFIXES = (
     "/api/v1/auth/tokens/",
     "/api/v1/access/users",
     "/api/v1/access/assignments",
+    "/api/v1/access/customers",
 )
 # Enterprise-wide master data: guarded by functional permissions only (one enterprise group
 # per deployment; every sales organisation sells the same catalogue).
@@ -291,6 +292,7 @@ PAGE_EXCLUDED = {
     "catalog/": "enterprise-wide master data, functional permissions only",
     "imports/": "jobs are visible to their creator only (tested in the imports tests)",
     "party/apply/": "the public application form (the token is the credential)",
+    "welcome/": "the one-time password link of a new portal login (the link is the credential)",
     "system/audit/": "audit pages are for administrators (scope: everything)",
     "access/roles/": "roles are enterprise-wide, functional permissions only",
 }
@@ -316,3 +318,70 @@ def test_outsider_gets_404_on_foreign_object_pages():
         checked += 1
     assert not unclassified, "classify these pages in the leak matrix: " + ", ".join(unclassified)
     assert checked >= 3
+
+
+# --- permission before validation -----------------------------------------------------------
+
+BAD_BODIES = {
+    "unknown field": json.dumps({"__no_such_field__": ["x"], "name": 12345}),
+    "wrong type": json.dumps([1, 2, 3]),
+    "malformed JSON": "{",
+}
+
+
+def test_every_path_parameter_is_classified_for_the_scope_check():
+    from omni.api.path_scope import NOT_OBJECTS, PATH_OBJECTS
+
+    params = {p for _m, path in operations() for p in re.findall(r"\{([^}]+)\}", path)}
+    unclassified = sorted(params - set(PATH_OBJECTS) - set(NOT_OBJECTS))
+    assert not unclassified, f"classify in omni.api.path_scope: {unclassified}"
+
+
+def test_outsider_gets_404_whatever_the_body():
+    """A bad body for an object outside the caller's scope: 404, never a 422 listing the
+    fields (nor a 400 about the JSON), on every scoped route with an object id."""
+    world = make_world()
+    ids = foreign_objects(world)
+    client = outsider(world)
+    checked = 0
+    for method, path in operations():
+        if method == "get" or "{" not in path or (method, path) in PUBLIC:
+            continue
+        if not path.startswith(SCOPED_PREFIXES) or (method, path) in SELF_SERVICE:
+            continue
+        for label, body in BAD_BODIES.items():
+            res = getattr(client, method)(
+                path.format(**ids), data=body, content_type="application/json"
+            )
+            assert res.status_code == 404, (
+                f"{method.upper()} {path} with {label}: {res.status_code} {res.content[:200]!r}"
+            )
+            assert res.json()["code"] == "not_found"
+        checked += 1
+    assert checked >= 15
+    # the same bad body on the outsider's own customer is a validation error: the 404 above
+    # came from the scope, not from the body
+    own = client.put(
+        f"/api/v1/party/customers/{world.sh_dealer.pk}",
+        data=BAD_BODIES["unknown field"],
+        content_type="application/json",
+    )
+    assert own.status_code == 422 and own.json()["details"]["errors"]
+
+
+def test_a_dealer_editing_another_customer_with_a_bad_body_gets_404():
+    """Issue 12 §1: a dealer's PUT /party/customers/{other} with a bad body listed the
+    missing fields (422)."""
+    from omni.party.tests.factories import user_with
+
+    world = make_world()
+    dealer = user_with(
+        "dealer", ["party.customer.view", "party.customer.edit"], "own", customer=world.sh_dealer
+    )
+    client = Client()
+    client.force_login(dealer)
+    res = client.put(
+        f"/api/v1/party/customers/{world.gz_dealer.pk}", {}, content_type="application/json"
+    )
+    assert res.status_code == 404 and res.json()["code"] == "not_found"
+    assert "errors" not in res.json()["details"]

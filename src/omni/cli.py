@@ -8,12 +8,13 @@ import sys
 COMMANDS = {
     "up": ("up", "start the web server and the task worker together"),
     "serve": ("serve", "start the web server (http://127.0.0.1:8000)"),
-    "worker": ("worker", "start the task worker (outbox delivery, background jobs)"),
+    "worker": ("worker", "start a task worker (outbox, imports; Redis if OMNI_TASKS_URL)"),
     "migrate": ("migrate", "create or update the database tables"),
     "demo": ("demo", "load the demo brand (idempotent) and print the demo logins"),
     "createuser": ("createuser", "create a user: omni createuser NAME [--superuser]"),
     "bench": ("bench", "run a benchmark: omni bench NAME (omni bench --list)"),
     "check": ("integrity_check", "run every integrity check; non-zero exit on any finding"),
+    "clock": ("clock", "business time on a demo/test instance: omni clock set|show|reset"),
 }
 
 
@@ -23,7 +24,8 @@ def usage() -> str:
     lines += [
         "",
         "Any other Django management command works too (omni shell, omni dbshell, ...).",
-        "Settings come from the environment: DATABASE_URL (default: SQLite under var/).",
+        "Settings come from the environment: DATABASE_URL (default: SQLite under var/),",
+        "OMNI_TASKS_URL (redis://host:6379/0 for a Redis task queue; default: the database).",
     ]
     return "\n".join(lines)
 

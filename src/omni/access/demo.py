@@ -42,7 +42,20 @@ CATALOG_ALL = [
     "catalog.product.import",
     "catalog.authorisation.view",
     "catalog.authorisation.edit",
+    "catalog.authorisation.export",
+    "catalog.authorisation.import",
+    "catalog.brand.view",
+    "catalog.brand.create",
+    "catalog.brand.edit",
+    "catalog.category.view",
+    "catalog.category.create",
+    "catalog.category.edit",
+    "catalog.unit.view",
+    "catalog.unit.create",
+    "catalog.unit.edit",
 ]
+# What every staff member who looks at products may also look at: the reference lists.
+CATALOG_READ = ["catalog.product.view", "catalog.brand.view", "catalog.category.view"]
 ROLES = {
     "sales_admin": (
         "销售管理员",
@@ -59,7 +72,11 @@ ROLES = {
         ],
         False,
     ),
-    "warehouse": ("仓管员", ["catalog.product.view", "party.customer.view"], False),
+    "warehouse": (
+        "仓管员",
+        [*CATALOG_READ, "catalog.unit.view", "party.customer.view"],
+        False,
+    ),
     "sales_rep": (
         "业务员",
         [
@@ -67,12 +84,12 @@ ROLES = {
             "party.customer.create",
             "party.customer.edit",
             "party.application.view",
-            "catalog.product.view",
+            *CATALOG_READ,
         ],
         False,
     ),
-    "cashier": ("收银员", ["catalog.product.view"], False),
-    "service_agent": ("客服", ["party.customer.view", "catalog.product.view"], False),
+    "cashier": ("收银员", CATALOG_READ, False),
+    "service_agent": ("客服", ["party.customer.view", *CATALOG_READ], False),
     "dealer": ("经销商", ["party.customer.view", "catalog.product.view"], True),
     "store_owner": ("门店店主", ["party.customer.view", "catalog.product.view"], True),
 }

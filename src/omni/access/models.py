@@ -16,7 +16,7 @@ class User(AbstractUser):
     display_name = models.CharField(max_length=100, blank=True)
     phone = models.CharField(max_length=20, blank=True)
     org = models.ForeignKey(
-        "party.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "tenancy.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     customer = models.ForeignKey(
         "party.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="users"
@@ -83,9 +83,9 @@ class RoleAssignment(models.Model):
     role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="assignments")
     scope_kind = models.CharField(max_length=16, choices=ScopeKind.choices)
     org = models.ForeignKey(
-        "party.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "tenancy.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    sales_regions = models.ManyToManyField("party.SalesRegion", blank=True, related_name="+")
+    sales_regions = models.ManyToManyField("tenancy.SalesRegion", blank=True, related_name="+")
     customers = models.ManyToManyField("party.Customer", blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

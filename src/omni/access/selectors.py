@@ -1,12 +1,13 @@
 """Reads for users, roles and role assignments, always through the actor's data scope.
 
-A user outside the scope does not exist for the actor (NotFound, 404). `access` never
-imports `party` (import-linter): organisations, sales regions and customers are reached
-through the related models of our own string foreign keys, and the scope rules below mirror
-`party.selectors` (organisation subtrees by materialized path, sales-region subtrees,
-assigned customers, own records, a dealer's own customer and its lower-level customers).
+A user outside the scope does not exist for the actor (NotFound, 404). What an actor sees
+is decided by the one rule, `omni.tenancy.scope.scope_q`: organisations and sales regions
+are tenancy's (a lower layer, imported directly); customers are party's, reached through
+`omni.tenancy.directory` (party registers its scoped selector there), never by importing
+party nor through a foreign key's related model.
 
-Which users an actor sees:
+Which users an actor sees (scope_q with org = the user's organisation or their customer's,
+sales region = their customer's, customer = their customer, owner = the user row):
   everything (or superuser)  every user
   organisation subtree       brand staff whose organisation lies in the subtree, and dealer /
                              store users whose customer belongs to an organisation in it
@@ -21,118 +22,61 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Model, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from omni.kernel.actors import Actor
 from omni.kernel.errors import NotFound
+from omni.kernel.permissions import PermissionModule, modules
+from omni.tenancy import directory
+from omni.tenancy import selectors as tenancy
+from omni.tenancy.scope import SELF, Mode, org_paths, scope_q
+from omni.tenancy.scope import sees_everything as _sees_everything
 
 from .models import ApiToken, Role, RoleAssignment, User
 
 
-def org_model() -> type[Model]:
-    return User._meta.get_field("org").related_model  # type: ignore[return-value]
-
-
-def customer_model() -> type[Model]:
-    return User._meta.get_field("customer").related_model  # type: ignore[return-value]
-
-
-def sales_region_model() -> type[Model]:
-    return RoleAssignment._meta.get_field("sales_regions").related_model  # type: ignore[return-value]
-
-
 def sees_everything(actor: Actor) -> bool:
-    return actor.superuser or actor.scope.everything
-
-
-def _org_paths(org_ids: Iterable[int]) -> list[str]:
-    ids = list(org_ids)
-    if not ids:
-        return []
-    return list(
-        org_model()._default_manager.filter(pk__in=ids).values_list("path", flat=True)  # type: ignore[attr-defined]
-    )
-
-
-def region_subtree_ids(region_ids: Iterable[int]) -> set[int]:
-    model = sales_region_model()
-    ids = set(region_ids)
-    frontier = set(ids)
-    while frontier:  # sales regions are two or three levels deep
-        frontier = (
-            set(
-                model._default_manager.filter(parent_id__in=frontier).values_list("pk", flat=True)  # type: ignore[attr-defined]
-            )
-            - ids
-        )
-        ids |= frontier
-    return ids
+    return _sees_everything(actor)
 
 
 # --- what an actor may see (and therefore grant) ------------------------------------------------
 
 
-def visible_orgs(actor: Actor) -> QuerySet[Any]:
-    qs = org_model()._default_manager.all()  # type: ignore[attr-defined]
-    if sees_everything(actor):
-        return qs
-    q = Q(pk__in=[])
-    for path in _org_paths(actor.scope.org_ids):
-        q |= Q(path__startswith=path)
-    return qs.filter(q)
+def list_organizations(actor: Actor) -> QuerySet[Any]:
+    return tenancy.list_organizations(actor)
 
 
-def visible_sales_regions(actor: Actor) -> QuerySet[Any]:
-    qs = sales_region_model()._default_manager.all()  # type: ignore[attr-defined]
-    if sees_everything(actor):
-        return qs
-    s = actor.scope
-    q = Q(pk__in=region_subtree_ids(s.sales_region_ids)) if s.sales_region_ids else Q(pk__in=[])
-    for path in _org_paths(s.org_ids):
-        q |= Q(org__path__startswith=path)
-    return qs.filter(q)
+def list_sales_regions(actor: Actor) -> QuerySet[Any]:
+    return tenancy.list_sales_regions(actor)
 
 
-def visible_customers(actor: Actor) -> QuerySet[Any]:
-    qs = customer_model()._default_manager.all()  # type: ignore[attr-defined]
-    if sees_everything(actor):
-        return qs
-    s = actor.scope
-    if s.bound_customer_id is not None:
-        return qs.filter(Q(pk=s.bound_customer_id) | Q(upper_id=s.bound_customer_id))
-    q = Q(pk__in=[])
-    for path in _org_paths(s.org_ids):
-        q |= Q(org__path__startswith=path)
-    if s.sales_region_ids:
-        q |= Q(sales_region_id__in=region_subtree_ids(s.sales_region_ids))
-    if s.customer_ids:
-        q |= Q(pk__in=s.customer_ids)
-    if s.own_user_id is not None:
-        q |= Q(account_manager_id=s.own_user_id) | Q(created_by_id=s.own_user_id)
-    return qs.filter(q)
+def list_customers(actor: Actor) -> QuerySet[Any]:
+    return directory.customers(actor)
 
 
-def _users_q(actor: Actor) -> Q | None:
-    if sees_everything(actor):
-        return None
-    s = actor.scope
-    if s.bound_customer_id is not None:
-        return Q(customer_id=s.bound_customer_id) | Q(customer__upper_id=s.bound_customer_id)
-    q = Q(pk__in=[])
-    for path in _org_paths(s.org_ids):
-        q |= Q(customer__isnull=True, org__path__startswith=path)
-        q |= Q(customer__org__path__startswith=path)
-    if s.sales_region_ids:
-        q |= Q(customer__sales_region_id__in=region_subtree_ids(s.sales_region_ids))
-    if s.customer_ids:
-        q |= Q(customer_id__in=s.customer_ids)
-    if s.own_user_id is not None:
-        q |= Q(pk=s.own_user_id)
-    return q
+def users_q(actor: Actor, permission: str | None = None, mode: Mode = "read") -> Q | None:
+    """The one scope rule applied to users (see the module docstring)."""
+    return scope_q(
+        actor,
+        permission,
+        mode,
+        org=("org", "customer__org"),
+        sales_region="customer__sales_region",
+        customer="customer",
+        owner=SELF,
+    )
 
 
-def scoped_users(actor: Actor) -> QuerySet[User]:
-    q = _users_q(actor)
+USER_VIEW = "access.user.view"
+ROLE_VIEW = "access.role.view"
+ROLE_EDIT = "access.role.edit"
+
+
+def list_users_in_scope(
+    actor: Actor, permission: str | None = None, mode: Mode = "read"
+) -> QuerySet[User]:
+    """The bare scope rule on users (no permission unless given)."""
+    q = users_q(actor, permission, mode)
     qs = User.objects.all()
     return qs if q is None else qs.filter(q)
 
@@ -140,8 +84,14 @@ def scoped_users(actor: Actor) -> QuerySet[User]:
 # --- users --------------------------------------------------------------------------------------
 
 
-def get_user(actor: Actor, user_id: int) -> User:
-    user = scoped_users(actor).select_related("org", "customer").filter(pk=user_id).first()
+def get_user(actor: Actor, user_id: int, *, permission: str | None = USER_VIEW) -> User:
+    """A user in the actor's scope; `permission` None for a service that checked its own."""
+    user = (
+        list_users_in_scope(actor, permission)
+        .select_related("org", "customer")
+        .filter(pk=user_id)
+        .first()
+    )
     if user is None:
         raise NotFound(details={"user_id": user_id})
     return user
@@ -150,6 +100,7 @@ def get_user(actor: Actor, user_id: int) -> User:
 def list_users(
     actor: Actor,
     *,
+    permission: str | None = USER_VIEW,
     search: str = "",
     role_id: int | None = None,
     is_active: bool | None = None,
@@ -158,7 +109,7 @@ def list_users(
     portal: bool | None = None,
 ) -> QuerySet[User]:
     """Users in scope; `org_id` filters on that organisation's subtree."""
-    qs = scoped_users(actor).select_related("org", "customer")
+    qs = list_users_in_scope(actor, permission).select_related("org", "customer")
     if search:
         qs = qs.filter(
             Q(username__icontains=search)
@@ -171,7 +122,7 @@ def list_users(
     if is_active is not None:
         qs = qs.filter(is_active=is_active)
     if org_id:
-        path = _org_paths([org_id])
+        path = org_paths([org_id])
         qs = (
             qs.filter(Q(org__path__startswith=path[0]) | Q(customer__org__path__startswith=path[0]))
             if path
@@ -184,15 +135,16 @@ def list_users(
     return qs
 
 
-def assignments_of(user_ids: Iterable[int]) -> QuerySet[RoleAssignment]:
+_EVERYTHING = Actor.system("access.assignments")  # an assignment lists all its customers
+
+
+def list_assignments_of(user_ids: Iterable[int]) -> QuerySet[RoleAssignment]:
     return (
         RoleAssignment.objects.filter(user_id__in=list(user_ids))
         .select_related("role", "org")
         .prefetch_related(
-            Prefetch(
-                "sales_regions", queryset=sales_region_model()._default_manager.order_by("pk")
-            ),  # type: ignore[attr-defined]
-            Prefetch("customers", queryset=customer_model()._default_manager.order_by("pk")),  # type: ignore[attr-defined]
+            Prefetch("sales_regions", queryset=tenancy.sales_regions().order_by("pk")),
+            Prefetch("customers", queryset=directory.customers(_EVERYTHING).order_by("pk")),
         )
         .order_by("pk")
     )
@@ -202,7 +154,7 @@ def get_assignment(actor: Actor, assignment_id: int) -> RoleAssignment:
     """An assignment of a user in the actor's scope (others: NotFound)."""
     found = (
         RoleAssignment.objects.select_related("role", "user")
-        .filter(pk=assignment_id, user__in=scoped_users(actor))
+        .filter(pk=assignment_id, user__in=list_users_in_scope(actor))
         .first()
     )
     if found is None:
@@ -210,7 +162,7 @@ def get_assignment(actor: Actor, assignment_id: int) -> RoleAssignment:
     return found
 
 
-def user_permissions(user_id: int) -> set[str]:
+def list_permissions_of(user_id: int) -> set[str]:
     """Every functional permission the user's roles give (superusers: see `is_superuser`)."""
     perms: set[str] = set()
     for role_perms in RoleAssignment.objects.filter(user_id=user_id).values_list(
@@ -220,14 +172,28 @@ def user_permissions(user_id: int) -> set[str]:
     return perms
 
 
-def tokens_of(user_id: int) -> QuerySet[ApiToken]:
+def list_tokens_of(user_id: int) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user_id=user_id).order_by("-created_at", "-pk")
 
 
 # --- roles (enterprise-wide: guarded by functional permissions only) ----------------------------
 
 
-def list_roles(*, search: str = "", is_portal: bool | None = None) -> QuerySet[Role]:
+def list_permission_modules(actor: Actor) -> list[PermissionModule]:
+    """The functional permissions a role can hold, by module: for those who may view or
+    edit roles."""
+    if not (actor.can(ROLE_VIEW) or actor.can(ROLE_EDIT)):
+        actor.require(ROLE_VIEW)
+    return list(modules())
+
+
+def list_roles(
+    actor: Actor | None = None, *, search: str = "", is_portal: bool | None = None
+) -> QuerySet[Role]:
+    """Roles by code. With an actor: the list as the role pages and the API show it (needs
+    the role view permission); without: choices for a form."""
+    if actor is not None:
+        actor.require(ROLE_VIEW)
     qs = Role.objects.all()
     if search:
         qs = qs.filter(Q(code__icontains=search) | Q(name__icontains=search))
@@ -236,7 +202,10 @@ def list_roles(*, search: str = "", is_portal: bool | None = None) -> QuerySet[R
     return qs.order_by("code")
 
 
-def get_role(role_id: int) -> Role:
+def get_role(role_id: int, *, actor: Actor | None = None) -> Role:
+    """One role; with an actor, needs the role view permission (see `list_roles`)."""
+    if actor is not None:
+        actor.require(ROLE_VIEW)
     role = Role.objects.filter(pk=role_id).first()
     if role is None:
         raise NotFound(details={"role_id": role_id})

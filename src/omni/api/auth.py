@@ -21,6 +21,7 @@ class BearerToken(HttpBearer):
         request.user = api_token.user
         request.via_token = True  # type: ignore[attr-defined]
         request.token_permissions = api_token.permissions  # type: ignore[attr-defined]
+        request.api_token_id = api_token.pk  # type: ignore[attr-defined]
         return api_token.user
 
 

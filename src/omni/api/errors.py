@@ -9,11 +9,15 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooMa
 from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
 from omni.kernel.errors import DomainError
 from omni.kernel.requestid import current_request_id
+
+from . import path_scope
+from .schemas import SCHEMA_CODES
 
 log = logging.getLogger("omni.api")
 
@@ -22,12 +26,108 @@ def error_body(code: str, message: str, details: dict[str, Any] | None = None) -
     return {"code": code, "message": message, "details": details or {}}
 
 
+# Pydantic's messages by error type, as msgids for our catalogue (pydantic speaks English
+# only). Placeholders are the error's `ctx`; an error type not listed here, or a ctx without
+# the placeholder, keeps pydantic's message.
+VALIDATION_MESSAGES: dict[str, str] = {
+    "missing": gettext_noop("Required."),
+    "missing_argument": gettext_noop("Required."),
+    "extra_forbidden": gettext_noop("Unknown field."),
+    "string_type": gettext_noop("Must be text."),
+    "string_too_short": gettext_noop("At least %(min_length)s characters."),
+    "string_too_long": gettext_noop("At most %(max_length)s characters."),
+    "string_pattern_mismatch": gettext_noop("Not in the expected format."),
+    "string_unicode": gettext_noop("Must be valid text."),
+    "too_short": gettext_noop("At least %(min_length)s items."),
+    "too_long": gettext_noop("At most %(max_length)s items."),
+    "int_type": gettext_noop("Must be a whole number."),
+    "int_parsing": gettext_noop("Must be a whole number."),
+    "int_from_float": gettext_noop("Must be a whole number."),
+    "int_parsing_size": gettext_noop("The number is too large."),
+    "float_type": gettext_noop("Must be a number."),
+    "float_parsing": gettext_noop("Must be a number."),
+    "decimal_type": gettext_noop("Must be a decimal number."),
+    "decimal_parsing": gettext_noop("Must be a decimal number."),
+    "decimal_max_digits": gettext_noop("At most %(max_digits)s digits."),
+    "decimal_max_places": gettext_noop("At most %(decimal_places)s decimal places."),
+    "decimal_whole_digits": gettext_noop("At most %(whole_digits)s digits before the point."),
+    "finite_number": gettext_noop("Must be a finite number."),
+    "greater_than": gettext_noop("Must be greater than %(gt)s."),
+    "greater_than_equal": gettext_noop("Must be at least %(ge)s."),
+    "less_than": gettext_noop("Must be less than %(lt)s."),
+    "less_than_equal": gettext_noop("Must be at most %(le)s."),
+    "multiple_of": gettext_noop("Must be a multiple of %(multiple_of)s."),
+    "bool_type": gettext_noop("Must be true or false."),
+    "bool_parsing": gettext_noop("Must be true or false."),
+    "enum": gettext_noop("Must be one of: %(expected)s."),
+    "literal_error": gettext_noop("Must be one of: %(expected)s."),
+    "list_type": gettext_noop("Must be a list."),
+    "dict_type": gettext_noop("Must be an object."),
+    "model_type": gettext_noop("Must be an object."),
+    "model_attributes_type": gettext_noop("Must be an object."),
+    "date_type": gettext_noop("Must be a date (YYYY-MM-DD)."),
+    "date_parsing": gettext_noop("Must be a date (YYYY-MM-DD)."),
+    "date_from_datetime_parsing": gettext_noop("Must be a date (YYYY-MM-DD)."),
+    "date_from_datetime_inexact": gettext_noop("Must be a date without a time."),
+    "datetime_type": gettext_noop("Must be a date and time (ISO 8601)."),
+    "datetime_parsing": gettext_noop("Must be a date and time (ISO 8601)."),
+    "datetime_from_date_parsing": gettext_noop("Must be a date and time (ISO 8601)."),
+    "timezone_aware": gettext_noop("Must include a time zone offset."),
+    "uuid_type": gettext_noop("Must be a UUID."),
+    "uuid_parsing": gettext_noop("Must be a UUID."),
+    "url_type": gettext_noop("Must be a URL."),
+    "url_parsing": gettext_noop("Must be a URL."),
+    "json_invalid": gettext_noop("Not valid JSON."),
+    "json_type": gettext_noop("Must be JSON."),
+    "none_required": gettext_noop("Must be empty (null)."),
+    "set_type": gettext_noop("Must be a list of distinct items."),
+    "frozen_set_type": gettext_noop("Must be a list of distinct items."),
+    "tuple_type": gettext_noop("Must be a list."),
+    "is_instance_of": gettext_noop("Not a valid value."),
+    "union_tag_invalid": gettext_noop("Not a valid value."),
+    "value_error": gettext_noop("Not a valid value."),
+    "assertion_error": gettext_noop("Not a valid value."),
+}
+
+
+def _ctx_value(value: Any) -> Any:
+    # pydantic renders enum choices as "'a', 'b' or 'c'"; keep it, translated "or"
+    if isinstance(value, str) and " or " in value:
+        return value.replace(" or ", _(" or "))
+    return value
+
+
+def validation_message(err: dict[str, Any]) -> str:
+    """Pydantic's message for one error, in the active language when our catalogue has it.
+    A `value_error` carries our own validator's message (already translated): that message,
+    without pydantic's English "Value error, " prefix."""
+    original = str(err.get("msg", ""))
+    kind = str(err.get("type", ""))
+    ctx = err.get("ctx") or {}
+    if kind in ("value_error", "assertion_error"):
+        return str(ctx.get("error") or original)
+    msgid = VALIDATION_MESSAGES.get(kind)
+    if msgid is None:
+        return original
+    translated = _(msgid)
+    if translated == msgid:
+        return original  # English (or not translated yet): pydantic's own words
+    try:
+        return translated % {k: _ctx_value(v) for k, v in ctx.items()}
+    except (KeyError, TypeError, ValueError):
+        return original
+
+
 def _validation_details(errors: list[dict[str, Any]]) -> dict[str, Any]:
     fields = []
     for err in errors:
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "payload")]
         fields.append(
-            {"field": ".".join(loc), "type": err.get("type", ""), "message": err.get("msg", "")}
+            {
+                "field": ".".join(loc),
+                "type": err.get("type", ""),
+                "message": validation_message(err),
+            }
         )
     return {"errors": fields}
 
@@ -42,12 +142,17 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(ValidationError)
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        refused = path_scope.refusal(request)  # permission before validation
+        if refused is not None:
+            return domain_error(request, refused)
+        # a schema type that is also a domain code (omni.api.schemas.SCHEMA_CODES), when it
+        # is the only problem, keeps that code: unknown_permission
+        types = {str(err.get("type", "")) for err in exc.errors}
+        code = types.pop() if len(types) == 1 and types <= SCHEMA_CODES else "invalid_input"
         return respond(
             request,
             422,
-            error_body(
-                "invalid_input", _("Some fields are not valid."), _validation_details(exc.errors)
-            ),
+            error_body(code, _("Some fields are not valid."), _validation_details(exc.errors)),
         )
 
     @api.exception_handler(AuthenticationError)
@@ -66,15 +171,21 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if exc.status_code in (400, 413):  # a body we could not read: scope first
+            refused = path_scope.refusal(request)
+            if refused is not None:
+                return domain_error(request, refused)
         if exc.status_code == 400 and isinstance(exc.__cause__, RequestDataTooBig):
             return payload_too_large(request, exc.__cause__)
+        if isinstance(exc.__cause__, DomainError):  # the body parser: duplicate_key, ...
+            return domain_error(request, exc.__cause__)
         if exc.status_code == 403 and "CSRF" in str(exc):
             return respond(
                 request,
                 403,
                 error_body("csrf_failed", _("The page expired; reload it and try again.")),
             )
-        code = {400: "bad_request", 405: "method_not_allowed", 429: "throttled"}.get(
+        code = {400: "bad_request", 405: "method_not_allowed", 429: "too_many_requests"}.get(
             exc.status_code, f"http_{exc.status_code}"
         )
         message = str(exc)
@@ -88,6 +199,9 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(RequestDataTooBig)
     def payload_too_large(request: HttpRequest, exc: Exception) -> HttpResponse:
+        refused = path_scope.refusal(request)
+        if refused is not None:
+            return domain_error(request, refused)
         return respond(
             request, 413, error_body("payload_too_large", _("The request body is too large."))
         )

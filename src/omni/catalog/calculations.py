@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 
 from .types import SpecCombination
 
-# Lengths at which an all-digit code is a GS1 code whose last digit is a check digit.
-GS1_LENGTHS = {8: "EAN-8", 12: "UPC-A", 13: "EAN-13"}
-INTERNAL_CODE = re.compile(r"^[A-Za-z0-9-]{4,32}$")
+# Lengths at which an all-digit code is a GS1 code (GTIN) whose last digit is a check digit.
+GS1_LENGTHS = {8: "EAN-8", 12: "UPC-A", 13: "EAN-13", 14: "GTIN-14"}
+# An internal (in-house) barcode: 1 to 4 capital letters, then at least 3 digits, at most
+# 32 characters in all (SKU00017, WH2024000123). Nothing else: no hyphens, no letters after
+# the digits, no all-digit codes (an all-digit code is a GTIN and must have a GTIN length
+# and check digit), so that a GTIN that lost digits or gained a wrong one is never taken
+# for an internal code. In-store codes that must scan as EAN use GS1's restricted-circulation
+# prefixes 20-29. Codes are normalised first (NFKC, trimmed, capitals: `normalise_barcode`).
+INTERNAL_CODE = re.compile(r"^[A-Z]{1,4}[0-9]{3,31}$")
+BARCODE_MAX_LENGTH = 32
 
 MAX_SPEC_ATTRIBUTES = 5
 MAX_SPEC_VALUES = 50
@@ -29,20 +37,42 @@ def gs1_check_digit(body: str) -> int:
     return (10 - total % 10) % 10
 
 
+def normalise_barcode(text: str) -> str:
+    """A barcode as stored and compared: NFKC (full-width digits and letters become
+    half-width), surrounding spaces trimmed, letters in capitals."""
+    return unicodedata.normalize("NFKC", text).strip().upper()
+
+
 def barcode_kind(code: str) -> str | None:
-    """ "EAN-13" / "EAN-8" / "UPC-A" for a valid GS1 code, "internal" for a valid internal
-    code, None when the code is not acceptable (wrong check digit, bad characters, length)."""
-    if code.isascii() and code.isdigit() and len(code) in GS1_LENGTHS:
-        if gs1_check_digit(code[:-1]) == int(code[-1]):
+    """ "GTIN-14" / "EAN-13" / "UPC-A" / "EAN-8" for a GS1 code with a right check digit,
+    "internal" for an internal code (`INTERNAL_CODE`), None for anything else (a wrong
+    check digit, an all-digit code of another length, other characters). `code` is taken as
+    it is: normalise it first (`normalise_barcode`)."""
+    if code.isascii() and code.isdigit():
+        if len(code) in GS1_LENGTHS and gs1_check_digit(code[:-1]) == int(code[-1]):
             return GS1_LENGTHS[len(code)]
         return None
-    if INTERNAL_CODE.match(code):
+    if len(code) <= BARCODE_MAX_LENGTH and INTERNAL_CODE.match(code):
         return "internal"
     return None
 
 
 def is_valid_barcode(code: str) -> bool:
     return barcode_kind(code) is not None
+
+
+def restore_leading_zeros(digits: str) -> str | None:
+    """The GTIN that `digits` is once the leading zeros a number cell dropped are put back
+    (0012345678905 read as the number 12345678905), or None when no zero padding to 8, 12,
+    13 or 14 digits gives a right check digit. Only for codes that are not valid as they are."""
+    if not (digits.isascii() and digits.isdigit()) or len(digits) >= 14:
+        return None
+    for length in sorted(GS1_LENGTHS):
+        if length > len(digits):
+            padded = digits.rjust(length, "0")
+            if gs1_check_digit(padded[:-1]) == int(padded[-1]):
+                return padded
+    return None
 
 
 def make_ean13(body12: str) -> str:

@@ -11,13 +11,14 @@ from typing import Any
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from .states import ProductStatus
 
 
 class Brand(models.Model):
-    org = models.ForeignKey("party.Organization", on_delete=models.PROTECT, related_name="+")
+    org = models.ForeignKey("tenancy.Organization", on_delete=models.PROTECT, related_name="+")
     code = models.CharField(max_length=32, unique=True)
     name = models.CharField(max_length=100)
     is_active = models.BooleanField(default=True)
@@ -33,7 +34,7 @@ class Category(models.Model):
     indexed prefix match, as in party.Organization. Moving a node rewrites its subtree's
     paths; a node can never move under itself."""
 
-    org = models.ForeignKey("party.Organization", on_delete=models.PROTECT, related_name="+")
+    org = models.ForeignKey("tenancy.Organization", on_delete=models.PROTECT, related_name="+")
     code = models.CharField(max_length=32, unique=True)
     name = models.CharField(max_length=60)
     parent = models.ForeignKey(
@@ -73,7 +74,7 @@ class Product(models.Model):
     ``[{"name": "规格", "values": ["500ml", "1L"]}, ...]`` (a JSON object's key order is not
     kept by PostgreSQL's jsonb); `spec_dict` gives it back as ``{"规格": [...], ...}``."""
 
-    org = models.ForeignKey("party.Organization", on_delete=models.PROTECT, related_name="+")
+    org = models.ForeignKey("tenancy.Organization", on_delete=models.PROTECT, related_name="+")
     code = models.CharField(max_length=32, unique=True)
     name = models.CharField(max_length=120)
     brand = models.ForeignKey(
@@ -103,6 +104,8 @@ class Product(models.Model):
             models.Index(fields=["brand", "status"]),
             models.Index(fields=["category", "status"]),
             models.Index(fields=["name"]),
+            # codes differing only by letter case are one code (product_rules.fold)
+            models.Index(Upper("code"), name="catalog_product_code_upper"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -140,7 +143,10 @@ class Sku(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["product", "spec_key"], name="catalog_sku_one_per_spec")
         ]
-        indexes = [models.Index(fields=["product", "status"])]
+        indexes = [
+            models.Index(fields=["product", "status"]),
+            models.Index(Upper("code"), name="catalog_sku_code_upper"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
@@ -279,9 +285,9 @@ def _exactly_one(kind_field: str, all_kind: str, fields: dict[Any, str]) -> Q:
 
 
 class AuthorisationRule(models.Model):
-    """Which customers may order which products. See `selectors.authorised_skus`."""
+    """Which customers may order which products. See `selectors.list_authorised_skus`."""
 
-    org = models.ForeignKey("party.Organization", on_delete=models.PROTECT, related_name="+")
+    org = models.ForeignKey("tenancy.Organization", on_delete=models.PROTECT, related_name="+")
     effect = models.CharField(max_length=8, choices=RuleEffect.choices)
     subject_kind = models.CharField(max_length=16, choices=SubjectKind.choices)
     customer_class = models.ForeignKey(
@@ -291,7 +297,7 @@ class AuthorisationRule(models.Model):
         "party.CustomerLevel", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     sales_region = models.ForeignKey(
-        "party.SalesRegion", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "tenancy.SalesRegion", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     customer = models.ForeignKey(
         "party.Customer", null=True, blank=True, on_delete=models.CASCADE, related_name="+"

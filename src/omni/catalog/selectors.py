@@ -1,5 +1,10 @@
 """Catalog reads. Every selector takes the actor and applies its data scope
-(`scoping.visible_q`); an object outside it answers NotFound, as if it did not exist."""
+(`scoping.visible_q`); an object outside it answers NotFound, as if it did not exist.
+
+Portal users (dealer and store users bound to a customer) see only their customer's
+authorised catalogue (商品授权, `list_authorised_skus`), everywhere: SKUs, products (those with
+an authorised SKU, with only those SKUs), barcodes, brands and categories (those of
+authorised products, with their ancestors), never the authorisation rules themselves."""
 
 from __future__ import annotations
 
@@ -18,9 +23,12 @@ from django.db.models import (
     Subquery,
 )
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
+from omni.kernel import clock
 from omni.kernel.actors import Actor
+from omni.kernel.errors import NotFound
+from omni.tenancy import directory
+from omni.tenancy.scope import org_paths
 
 from . import errors
 from .models import (
@@ -38,7 +46,8 @@ from .models import (
     Unit,
     UnitConversion,
 )
-from .scoping import organization_model, path_ids, scoped
+from .scoping import actor_scope, path_ids
+from .scoping import scoped as _org_scoped
 from .states import ProductStatus
 from .types import AuthorisationSubject, BarcodeHit
 
@@ -47,17 +56,19 @@ from .types import AuthorisationSubject, BarcodeHit
 
 def list_brands(*, actor: Actor, search: str = "", is_active: bool | None = None) -> QuerySet:
     actor.require("catalog.brand.view")
-    qs = scoped(Brand.objects.all(), actor)
+    qs = _portal_only(_scoped(Brand.objects.all(), actor), actor, "brand")
     if search:
         qs = qs.filter(Q(code__icontains=search) | Q(name__icontains=search))
     if is_active is not None:
         qs = qs.filter(is_active=is_active)
-    return qs.annotate(product_count=Count("products")).order_by("code")
+    return qs.annotate(product_count=_product_count(actor)).order_by("code")
 
 
 def get_brand(*, actor: Actor, brand_id: int) -> Brand:
     actor.require("catalog.brand.view")
-    return _get(scoped(Brand.objects.all(), actor), brand_id, "brand")
+    return _get(
+        _portal_only(_scoped(Brand.objects.all(), actor), actor, "brand"), brand_id, "brand"
+    )
 
 
 def list_categories(
@@ -65,20 +76,25 @@ def list_categories(
 ) -> QuerySet:
     """Categories in tree order (by path). `root_id` = that category's whole subtree."""
     actor.require("catalog.category.view")
-    qs = scoped(Category.objects.select_related("parent"), actor)
+    qs = _portal_only(_scoped(Category.objects.select_related("parent"), actor), actor, "category")
     if search:
         qs = qs.filter(Q(code__icontains=search) | Q(name__icontains=search))
     if parent_id is not None:
         qs = qs.filter(parent_id=parent_id)
     if root_id is not None:
-        root = _get(scoped(Category.objects.all(), actor), root_id, "category")
+        root = _get(
+            _portal_only(_scoped(Category.objects.all(), actor), actor, "category"),
+            root_id,
+            "category",
+        )
         qs = qs.filter(path__startswith=root.path)
-    return qs.annotate(product_count=Count("products")).order_by("path")
+    return qs.annotate(product_count=_product_count(actor)).order_by("path")
 
 
 def get_category(*, actor: Actor, category_id: int) -> Category:
     actor.require("catalog.category.view")
-    return _get(scoped(Category.objects.select_related("parent"), actor), category_id, "category")
+    qs = _portal_only(_scoped(Category.objects.select_related("parent"), actor), actor, "category")
+    return _get(qs, category_id, "category")
 
 
 def list_units(*, actor: Actor) -> QuerySet:
@@ -102,13 +118,21 @@ def list_products(
     status: str | None = None,
     search: str = "",
     is_bundle: bool | None = None,
+    export: bool = False,
 ) -> QuerySet[Product]:
     """Products with brand, category and base unit loaded and `sku_count` annotated.
 
     `category_id` includes its subcategories; `search` matches product code or name
-    (contains), a SKU code (contains) or a barcode (exact)."""
+    (contains), a SKU code (contains) or a barcode (exact). `export`: the rows of an Excel
+    export, which needs the export permission as well."""
     actor.require("catalog.product.view")
-    qs = scoped(Product.objects.select_related("brand", "category", "base_unit"), actor)
+    if export:
+        actor.require("catalog.product.export")
+    qs = _portal_only(
+        _scoped(Product.objects.select_related("brand", "category", "base_unit"), actor),
+        actor,
+        "product",
+    )
     if brand_id is not None:
         qs = qs.filter(brand_id=brand_id)
     if category_id is not None:
@@ -128,7 +152,7 @@ def list_products(
         )
     # A correlated count: no GROUP BY on the outer query, so counting pages stays cheap.
     skus = (
-        Sku.objects.filter(product=OuterRef("pk"))
+        _portal_only(Sku.objects.filter(product=OuterRef("pk")), actor, "sku")
         .order_by()
         .values("product")
         .annotate(n=Count("pk"))
@@ -143,11 +167,11 @@ def get_product(*, actor: Actor, product_id: int) -> Product:
     """One product with everything its detail page shows, in a fixed number of queries:
     SKUs (with conversions, barcodes, bundle items and their components)."""
     actor.require("catalog.product.view")
-    qs = scoped(
+    qs = _scoped(
         Product.objects.select_related("brand", "category", "base_unit").prefetch_related(
             Prefetch(
                 "skus",
-                queryset=Sku.objects.order_by("id").prefetch_related(
+                queryset=_portal_only(Sku.objects.order_by("id"), actor, "sku").prefetch_related(
                     Prefetch(
                         "conversions",
                         queryset=UnitConversion.objects.select_related("unit").order_by("factor"),
@@ -167,7 +191,7 @@ def get_product(*, actor: Actor, product_id: int) -> Product:
         ),
         actor,
     )
-    return _get(qs, product_id, "product")
+    return _get(_portal_only(qs, actor, "product"), product_id, "product")
 
 
 def list_skus(
@@ -176,9 +200,17 @@ def list_skus(
     product_id: int | None = None,
     status: str | None = None,
     search: str = "",
+    export: bool = False,
 ) -> QuerySet[Sku]:
+    """SKUs by code; `export` as in `list_products`."""
     actor.require("catalog.product.view")
-    qs = scoped(Sku.objects.select_related("product", "product__base_unit"), actor, "product__org")
+    if export:
+        actor.require("catalog.product.export")
+    qs = _portal_only(
+        _scoped(Sku.objects.select_related("product", "product__base_unit"), actor, "product__org"),
+        actor,
+        "sku",
+    )
     if product_id is not None:
         qs = qs.filter(product_id=product_id)
     if status:
@@ -195,15 +227,21 @@ def list_skus(
 
 def get_sku(*, actor: Actor, sku_id: int) -> Sku:
     actor.require("catalog.product.view")
-    qs = scoped(Sku.objects.select_related("product", "product__base_unit"), actor, "product__org")
-    return _get(qs, sku_id, "sku")
+    qs = _scoped(Sku.objects.select_related("product", "product__base_unit"), actor, "product__org")
+    return _get(_portal_only(qs, actor, "sku"), sku_id, "sku")
 
 
 def find_barcode(*, actor: Actor, code: str) -> BarcodeHit | None:
     """What a scanned code means: SKU, packaging unit and how many base units it holds."""
     actor.require("catalog.product.view")
     barcode = (
-        scoped(Barcode.objects.select_related("sku__product", "unit"), actor, "sku__product__org")
+        _portal_only(
+            _scoped(
+                Barcode.objects.select_related("sku__product", "unit"), actor, "sku__product__org"
+            ),
+            actor,
+            "barcode",
+        )
         .filter(code=(code or "").strip())
         .first()
     )
@@ -223,7 +261,9 @@ def find_barcode(*, actor: Actor, code: str) -> BarcodeHit | None:
 def find_sku_by_barcode(*, actor: Actor, code: str) -> Sku | None:
     actor.require("catalog.product.view")
     return (
-        scoped(Sku.objects.select_related("product"), actor, "product__org")
+        _portal_only(
+            _scoped(Sku.objects.select_related("product"), actor, "product__org"), actor, "sku"
+        )
         .filter(barcodes__code=(code or "").strip())
         .first()
     )
@@ -231,8 +271,8 @@ def find_sku_by_barcode(*, actor: Actor, code: str) -> Sku | None:
 
 def get_barcode(*, actor: Actor, barcode_id: int) -> Barcode:
     actor.require("catalog.product.view")
-    qs = scoped(Barcode.objects.select_related("sku", "unit"), actor, "sku__product__org")
-    return _get(qs, barcode_id, "barcode")
+    qs = _scoped(Barcode.objects.select_related("sku", "unit"), actor, "sku__product__org")
+    return _get(_portal_only(qs, actor, "barcode"), barcode_id, "barcode")
 
 
 # --- authorisation ------------------------------------------------------------------------
@@ -245,9 +285,13 @@ def list_authorisation_rules(
     subject_kind: str | None = None,
     target_kind: str | None = None,
     customer_id: int | None = None,
+    export: bool = False,
 ) -> QuerySet[AuthorisationRule]:
+    """Rules, newest first; `export` as in `list_products`."""
     actor.require("catalog.authorisation.view")
-    qs = scoped(
+    if export:
+        actor.require("catalog.authorisation.export")
+    qs = _scoped(
         AuthorisationRule.objects.select_related(
             "customer_class",
             "customer_level",
@@ -260,6 +304,8 @@ def list_authorisation_rules(
         ),
         actor,
     )
+    if find_portal_subject(actor) is not None:
+        qs = qs.none()  # which rules apply to whom is the brand's business
     if effect:
         qs = qs.filter(effect=effect)
     if subject_kind:
@@ -273,7 +319,10 @@ def list_authorisation_rules(
 
 def get_authorisation_rule(*, actor: Actor, rule_id: int) -> AuthorisationRule:
     actor.require("catalog.authorisation.view")
-    return _get(scoped(AuthorisationRule.objects.all(), actor), rule_id, "rule")
+    qs = _scoped(AuthorisationRule.objects.all(), actor)
+    if find_portal_subject(actor) is not None:
+        qs = qs.none()
+    return _get(qs, rule_id, "rule")
 
 
 def _rule_coverage(rule: AuthorisationRule) -> Q | None:
@@ -318,13 +367,8 @@ def _subject_org_path(subject: AuthorisationSubject) -> str:
         return subject.org_path
     if subject.org_id is None:
         return ""
-    path = (
-        organization_model()
-        ._default_manager.filter(pk=subject.org_id)
-        .values_list("path", flat=True)
-        .first()
-    )
-    return path or ""
+    paths = org_paths([subject.org_id])
+    return paths[0] if paths else ""
 
 
 _SUBJECT_ID_FIELDS = {
@@ -339,7 +383,7 @@ def _specificity(rule: AuthorisationRule) -> int:
     return SUBJECT_SPECIFICITY[SubjectKind(rule.subject_kind)]
 
 
-def applicable_rules(
+def list_applicable_rules(
     subject: AuthorisationSubject, on: dt.date | None = None, *, org_path: str | None = None
 ) -> list[AuthorisationRule]:
     """The rules that apply to this customer on this date (one query; one more when the
@@ -347,7 +391,7 @@ def applicable_rules(
     org_path = _subject_org_path(subject) if org_path is None else org_path
     if not org_path:
         return []
-    on = on or timezone.localdate()
+    on = on or clock.today()
     who = Q(subject_kind=SubjectKind.ALL)
     for kind, (attr, field) in _SUBJECT_ID_FIELDS.items():
         value = getattr(subject, attr)
@@ -362,7 +406,7 @@ def applicable_rules(
     )
 
 
-def authorised_skus(subject: AuthorisationSubject, on: dt.date | None = None) -> QuerySet[Sku]:
+def list_authorised_skus(subject: AuthorisationSubject, on: dt.date | None = None) -> QuerySet[Sku]:
     """The SKUs this customer may order on date `on` (default: today), 商品授权.
 
     Rules that apply: those of the customer's organisation or any of its ancestors (an
@@ -389,7 +433,7 @@ def authorised_skus(subject: AuthorisationSubject, on: dt.date | None = None) ->
     excludes at >= L), OR-ed over the levels.
     """
     org_path = _subject_org_path(subject)
-    rules = applicable_rules(subject, on, org_path=org_path)
+    rules = list_applicable_rules(subject, on, org_path=org_path)
     includes = [r for r in rules if r.effect == RuleEffect.INCLUDE]
     if not includes:
         return Sku.objects.none()
@@ -417,6 +461,115 @@ def authorised_skus(subject: AuthorisationSubject, on: dt.date | None = None) ->
         .select_related("product")
         .order_by("code")
     )
+
+
+def list_customer_catalogue(
+    *, actor: Actor, customer_id: int | None = None, on: dt.date | None = None, search: str = ""
+) -> QuerySet[Sku]:
+    """The SKUs a customer may see and order on `on` (商品授权, `list_authorised_skus`).
+
+    Brand staff name a customer in their data scope; a dealer or store user omits it and
+    gets their own customer's catalogue (another customer answers 404, as if it did not
+    exist)."""
+    actor.require("catalog.product.view")
+    customer_id = customer_id or actor_scope(actor).bound_customer_id
+    if customer_id is None:
+        raise NotFound(details={"customer_id": "required for users not bound to a customer"})
+    subject = _subject(directory.customers(actor), customer_id)
+    if subject is None:
+        raise NotFound(details={"customer_id": customer_id})
+    qs = list_authorised_skus(subject, on=on).order_by("code")
+    if search:
+        qs = qs.filter(Q(code__icontains=search) | Q(name__icontains=search))
+    return qs
+
+
+# --- portal users: only the authorised catalogue ----------------------------------------
+
+
+def _scoped(qs: QuerySet, actor: Actor, org_field: str = "org") -> QuerySet:
+    """The organisation scope for brand staff. A portal user's rows are decided by their
+    customer's authorised catalogue instead (`_portal_only`, applied by every selector; the
+    authorised SKUs already lie in the customer's organisation or its ancestors), not by
+    the organisation their user record happens to carry."""
+    if actor_scope(actor).bound_customer_id is not None:
+        return qs
+    return _org_scoped(qs, actor, org_field)
+
+
+_SYSTEM = Actor.system("catalog.portal")
+
+
+def _customers() -> QuerySet:
+    # catalog never imports party: its customers are reached through tenancy's directory
+    return directory.customers(_SYSTEM)
+
+
+def find_portal_subject(actor: Actor) -> AuthorisationSubject | None:
+    """The customer a portal user is bound to, as an authorisation subject; None for
+    everyone else (brand staff, systems). An unknown customer is a subject with nothing."""
+    customer_id = actor_scope(actor).bound_customer_id
+    if customer_id is None:
+        return None
+    subject = _subject(_customers(), customer_id)
+    return subject or AuthorisationSubject(customer_id=customer_id)
+
+
+def _subject(customers: QuerySet, customer_id: int) -> AuthorisationSubject | None:
+    """The customer `customer_id` among `customers` as an authorisation subject (None when
+    it is not among them)."""
+    row = (
+        customers.filter(pk=customer_id)
+        .values("org_id", "org__path", "customer_class_id", "level_id", "sales_region_id")
+        .first()
+    )
+    if row is None:
+        return None
+    return AuthorisationSubject(
+        customer_id=customer_id,
+        org_id=row["org_id"],
+        org_path=row["org__path"],
+        class_id=row["customer_class_id"],
+        level_id=row["level_id"],
+        sales_region_id=row["sales_region_id"],
+    )
+
+
+def _authorised_ids(actor: Actor) -> QuerySet | None:
+    """The authorised SKUs of a portal user as a `values("pk")` subquery; None = no limit."""
+    subject = find_portal_subject(actor)
+    if subject is None:
+        return None
+    return list_authorised_skus(subject).order_by().values("pk")
+
+
+def _portal_only(qs: QuerySet, actor: Actor, kind: str) -> QuerySet:
+    """Limit `qs` (of `kind`: sku, product, barcode, brand, category) to a portal user's
+    authorised catalogue; other actors get `qs` unchanged."""
+    skus = _authorised_ids(actor)
+    if skus is None:
+        return qs
+    if kind == "sku":
+        return qs.filter(pk__in=skus)
+    if kind == "barcode":
+        return qs.filter(sku_id__in=skus)
+    products = Sku.objects.filter(pk__in=skus).order_by().values("product_id")
+    if kind == "product":
+        return qs.filter(pk__in=products)
+    if kind == "brand":
+        return qs.filter(pk__in=Product.objects.filter(pk__in=products).values("brand_id"))
+    # categories: those of authorised products and their ancestors, so the tree holds
+    paths = Product.objects.filter(pk__in=products).values_list("category__path", flat=True)
+    ids = sorted({i for p in paths.distinct() if p for i in path_ids(p)})
+    return qs.filter(pk__in=ids)
+
+
+def _product_count(actor: Actor) -> Count:
+    skus = _authorised_ids(actor)
+    if skus is None:
+        return Count("products")
+    products = Sku.objects.filter(pk__in=skus).order_by().values("product_id")
+    return Count("products", filter=Q(products__pk__in=products), distinct=True)
 
 
 # --- helpers ------------------------------------------------------------------------------

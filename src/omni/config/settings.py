@@ -6,6 +6,8 @@ Environment variables:
     OMNI_SECRET_KEY   required when OMNI_DEBUG is not "1" outside tests
     OMNI_ALLOWED_HOSTS comma separated, default "127.0.0.1,localhost"
     OMNI_VAR_DIR      where SQLite, media and logs live (default <repo>/var)
+    OMNI_ENV          "production" locks the business clock (default "development")
+    OMNI_TASKS_URL    redis://host:6379/0 to run tasks through Redis (default: the database)
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 TESTING = "pytest" in sys.modules or os.environ.get("OMNI_TESTING") == "1"
 DEBUG = os.environ.get("OMNI_DEBUG", "0") == "1"
+# Production mode: the business clock (omni.kernel.clock) cannot be moved and is wall time.
+OMNI_ENV = os.environ.get("OMNI_ENV", "development").strip().lower()
+OMNI_PRODUCTION = OMNI_ENV == "production"
 SECRET_KEY = os.environ.get("OMNI_SECRET_KEY") or "omni-local-development-key-not-for-production"
 ALLOWED_HOSTS = os.environ.get("OMNI_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
@@ -36,6 +41,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "ninja",
     "omni.kernel",
+    "omni.tenancy",
     "omni.access",
     "omni.party",
     "omni.catalog",
@@ -139,11 +145,30 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
 # --- background work --------------------------------------------------------------------------
-TASKS = {
-    "default": {
-        "BACKEND": os.environ.get("OMNI_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+# One setting picks the broker. Unset (the embedded default): django-tasks' database backend,
+# the tasks live in the one database and `omni worker` polls it. OMNI_TASKS_URL=redis://...:
+# Redis Queue (django-tasks-rq) for scale-out; web processes enqueue there and every
+# `omni worker` runs an rq worker. Either way the outbox and import sweepers in each worker
+# re-enqueue what a lost enqueue or a dead worker left behind (leases: several workers are safe).
+OMNI_TASKS_URL = os.environ.get("OMNI_TASKS_URL", "").strip()
+# Longest a task may run on Redis before rq stops it (a 200,000-row import stays well inside).
+OMNI_TASKS_TIMEOUT = int(os.environ.get("OMNI_TASKS_TIMEOUT", "3600"))
+if OMNI_TASKS_URL:
+    if not OMNI_TASKS_URL.startswith(("redis://", "rediss://", "unix://")):
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            "OMNI_TASKS_URL must be a Redis URL (redis://host:6379/0, rediss://, unix://)"
+        )
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {"default": {"URL": OMNI_TASKS_URL, "DEFAULT_TIMEOUT": OMNI_TASKS_TIMEOUT}}
+else:
+    TASKS = {
+        "default": {
+            "BACKEND": os.environ.get("OMNI_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+        }
     }
-}
 OMNI_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OMNI_OUTBOX_MAX_ATTEMPTS", "8"))
 OMNI_WORKER_HEARTBEAT_SECONDS = 5
 

@@ -92,3 +92,24 @@ def history_rows(object_type: str, object_id: Any) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def record_change(
+    actor: Actor,
+    action: str,
+    row: models.Model,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """`record` for one model row: its type is the model's label (``party.customer``), its
+    organisation the row's own ``org_id`` (the actor's when it has none)."""
+    return record(
+        actor=actor,
+        action=action,
+        object_type=row._meta.label_lower,
+        object_id=row.pk,
+        before=before,
+        after=after,
+        org_id=getattr(row, "org_id", None),
+    )

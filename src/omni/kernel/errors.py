@@ -7,7 +7,7 @@ Codes are part of the public API: never rename one, add a new one instead.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.utils.translation import gettext_lazy as _
 
@@ -44,6 +44,16 @@ class InvalidInput(DomainError):
     default_message = _("Some fields are not valid.")
 
 
+class UnknownReference(InvalidInput):
+    """An id or code in the request body that names nothing (or nothing the actor may see):
+    404, like an object in the URL. Not a malformed request: its shape is valid, and the
+    OpenAPI contract promises that a well-formed request is never refused as malformed."""
+
+    code = "unknown_reference"
+    status = 404
+    default_message = _("The request refers to something that does not exist.")
+
+
 class NotFound(DomainError):
     """Also what an actor gets for an object outside their data scope (never 403)."""
 
@@ -69,3 +79,18 @@ class PermissionDenied(DomainError):
     code = "permission_denied"
     status = 403
     default_message = _("You do not have permission to do this.")
+
+
+E = TypeVar("E", bound=DomainError)
+
+
+def coded(base: type[E], code: str, message: Any, *, status: int | None = None) -> type[E]:
+    """One row of an app's error table (``errors.py``): a subclass of `base` (which gives the
+    HTTP status, unless `status` says otherwise) with a stable `code` and its message.
+
+        InvalidPhone = coded(InvalidInput, "invalid_phone", _("Not a valid phone number."))
+    """
+    attrs: dict[str, Any] = {"code": code, "default_message": message}
+    if status is not None:
+        attrs["status"] = status
+    return type("".join(part.title() for part in code.split("_")), (base,), attrs)

@@ -2,62 +2,72 @@
 
 A `SheetSpec` names the sheet and its `Column`s (key, Chinese header, required, parser, …).
 
-Reading (`read_xlsx`) happens in two steps:
+Reading (`read_xlsx`) happens in two steps, both streaming (`kernel.xlsx_reader`: our own
+reader over zipfile and expat, so that every cell's type is known and nothing unbounded is
+ever built in memory):
 
-1. `check_xlsx` looks at the file without reading cell values, cheaply enough to run in the
-   upload request: it is a zip with a workbook (else ``not_xlsx``), the sheet exists
-   (``sheet_not_found``), the sheet XML is streamed once through zipfile to count rows
-   (``too_many_rows``; the ``<dimension>`` element, when present, refuses an oversized file
-   after the first chunk), find formulas (``formulas_not_allowed``, with the cells) and merged
-   cells (``merged_cells_not_allowed``), and the header row is parsed from the first rows of
-   the XML to match the Chinese headers (``missing_columns`` / ``duplicate_columns``; column
-   order and extra columns are tolerated). Each problem raises `ExcelFileError` with a stable
-   code.
-2. python-calamine reads the values; each row is parsed column by column. Problems are
-   collected as `RowError` (row number as Excel shows it, column header, reason in zh-Hans);
-   the row's original values are kept for the error file.
+1. `check_xlsx`, cheap enough to run in the upload request: the container (``not_xlsx``,
+   ``legacy_xls``, ``password_protected``, ``corrupt_part``), every XML part read
+   (``malformed_part`` naming the part, ``xml_doctype``: no DTD, so no entity tricks), the
+   sheet (``sheet_not_found``; ``too_many_cells``, ``too_many_rows`` counting the rows that
+   hold values, never the declared range; ``merged_cells_not_allowed``) and the header row,
+   matched after normalisation (NFKC, BOM and zero-width characters, spaces, a star, letter
+   case, a trailing unit in brackets: ``条码（EAN-13）`` is 条码): ``missing_columns`` /
+   ``duplicate_columns``; columns that are not in the spec are listed in
+   `SheetCheck.unknown_columns` and shown to the user as a warning (`warnings_for`).
+2. The rows are streamed and each cell parsed. Problems are collected as `RowError` (row
+   number as Excel shows it, column header, reason in zh-Hans), all in one pass: Excel
+   error values (#N/A, #VALUE!, …), formulas, Excel's phantom 1900-02-29, control
+   characters (refused, never stripped), and for `Column(code=True)` two codes that are the
+   same after NFKC and case folding. Codes are NFKC-normalised and trimmed
+   (`normalise_code`, which the services use too). Both date systems (1900, 1904) are read.
 
-Writing: `template_bytes` (Chinese header row, bold, frozen, widths, list validations for
-choice columns, a notes sheet with an example row), `write_rows` (an export streamed with
-openpyxl's write-only mode) and `error_file_bytes` (the spec's layout plus 行号 / 错误列 /
-错误原因, so the corrected file can be imported again as it is). Text that looks like a
-formula is always written as text.
+Writing (`kernel.xlsx_writer`, re-exported here) goes through one writer, `TableWriter`
+(openpyxl write-only mode, bounded memory):
+`write_rows` (exports in a spec's layout), `write_table` (list pages' exports, see
+`omni.web.excel`) and `error_file_bytes` (the spec's layout plus 行号 / 错误列 / 错误原因,
+so the corrected file can be imported again as it is); `template_bytes` writes the import
+templates. Every text cell goes through `guard_text`: text starting with =, +, -, @, tab or
+carriage return is prefixed with a single quote (OWASP), and reading strips that quote again.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import io
-import posixpath
 import re
-import zipfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import unicodedata
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-from typing import IO, Any
-from xml.etree import ElementTree as ET
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from . import xlsx_reader as xr
 from .errors import DomainError
+from .excel_cells import (
+    FORMULA_TRIGGERS,
+    CellError,
+    _unguard,
+    as_text,
+    date,
+    decimal,
+    integer,
+    mapped,
+    normalise_code,
+)
+from .xlsx_reader import XlsxProblem
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DEFAULT_MAX_ROWS = 200_000
-# A file's declared uncompressed size above this is refused before anything is inflated
-# (zip bombs); 200,000 rows of 30 text columns stay far below it.
-MAX_UNCOMPRESSED_BYTES = 1024 * 1024 * 1024
-FORMULA_CELLS_LISTED = 20
-MERGED_RANGES_LISTED = 20
+# Cells (empty ones included) per row a sheet may hold on average before it is refused: a
+# 16-million-empty-cell "bomb" is refused while it is being counted, at C speed.
+CELLS_PER_ROW = 32
+MEMO_SIZE = 4096  # distinct values per column parsed once and shared (see read_xlsx)
 HEADER_SEARCH_ROWS = 10
 
 ROW_NUMBER_HEADER = "行号"
 ERROR_COLUMN_HEADER = "错误列"
 ERROR_REASON_HEADER = "错误原因"
 NOTES_SHEET = "填写说明"
-
-_ZIP_MAGIC = b"PK\x03\x04"
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, or an encrypted .xlsx
-_CHUNK = 1 << 20
 
 
 # --- errors -----------------------------------------------------------------------------------
@@ -75,102 +85,7 @@ def _file_error(code: str, message: Any, status: int = 400, **details: Any) -> E
     return ExcelFileError(code, message, details, status=status)
 
 
-class CellError(ValueError):
-    """Raised by a column parser; the message is the reason shown to the user (zh-Hans)."""
-
-
 # --- specs ------------------------------------------------------------------------------------
-
-
-def as_text(value: Any) -> str:
-    """A cell value as the text a person typed: 12.0 → "12", dates as ISO, strings stripped."""
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e16:
-            return str(int(value))
-        return format(Decimal(repr(value)).normalize(), "f")
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ") if value.time() != dt.time() else value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def integer(*, min_value: int | None = None, max_value: int | None = None) -> Callable[[Any], int]:
-    def parse(value: Any) -> int:
-        if isinstance(value, bool):
-            raise CellError("必须是整数")
-        if isinstance(value, float):
-            if not value.is_integer():
-                raise CellError("必须是整数")
-            number = int(value)
-        elif isinstance(value, int):
-            number = value
-        else:
-            text = as_text(value).replace(",", "")
-            if not re.fullmatch(r"[+-]?\d{1,18}", text):
-                raise CellError("必须是整数")
-            number = int(text)
-        if min_value is not None and number < min_value:
-            raise CellError(f"不能小于 {min_value}")
-        if max_value is not None and number > max_value:
-            raise CellError(f"不能大于 {max_value}")
-        return number
-
-    return parse
-
-
-def decimal(
-    *, places: int = 2, min_value: Decimal | int | None = None, max_digits: int = 18
-) -> Callable[[Any], Decimal]:
-    def parse(value: Any) -> Decimal:
-        if isinstance(value, bool):
-            raise CellError("必须是数字")
-        text = as_text(value).replace(",", "")
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            raise CellError("必须是数字") from None
-        if not number.is_finite():
-            raise CellError("必须是数字")
-        step = Decimal(1).scaleb(-places)
-        if number != number.quantize(step):
-            raise CellError(f"最多 {places} 位小数")
-        number = number.quantize(step)
-        if len(number.as_tuple().digits) > max_digits:
-            raise CellError("数值太大")
-        if min_value is not None and number < Decimal(min_value):
-            raise CellError(f"不能小于 {min_value}")
-        return number
-
-    return parse
-
-
-def date(value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = as_text(value).replace("/", "-").replace(".", "-")
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise CellError("日期格式应为 2025-01-31") from None
-
-
-def mapped(mapping: Mapping[str, Any]) -> Callable[[Any], Any]:
-    """Label → stored value, e.g. {"上架": "active", "下架": "inactive"}; use with `choices`."""
-
-    def parse(value: Any) -> Any:
-        text = as_text(value)
-        if text not in mapping:
-            raise CellError("只能填写：" + "、".join(mapping))
-        return mapping[text]
-
-    return parse
 
 
 @dataclass(frozen=True)
@@ -185,6 +100,7 @@ class Column:
     note: str = ""
     width: int | None = None
     as_text_format: bool = True  # format the template column as text (keeps leading zeros)
+    code: bool = False  # a code: NFKC + trim, and same-but-for-case values in a file refused
 
 
 @dataclass(frozen=True)
@@ -218,10 +134,33 @@ class SheetSpec:
 # --- results ----------------------------------------------------------------------------------
 
 
+class RowValues(Mapping[str, Any]):
+    """A row's parsed values by column key, read-only: a tuple and the sheet's one key
+    index (a third of a dict's memory; 200,000 rows are held at once)."""
+
+    __slots__ = ("_index", "_values")
+
+    def __init__(self, index: Mapping[str, int], values: Sequence[Any]) -> None:
+        self._index = index
+        self._values = tuple(values)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[self._index[key]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
 @dataclass(frozen=True, slots=True)
 class Row:
     number: int  # the row number Excel shows
-    values: dict[str, Any]  # parsed values by column key (None when empty)
+    values: Mapping[str, Any]  # parsed values by column key (None when empty)
     raw: tuple[Any, ...]  # the original cell values in the spec's column order
 
 
@@ -242,7 +181,8 @@ class SheetCheck:
     sheet_name: str
     header_row: int  # Excel row number of the header row
     column_index: dict[str, int]  # column key → 0-based sheet column (present columns only)
-    row_elements: int  # <row> elements in the sheet XML (an upper bound of the data rows + 1)
+    valued_rows: int  # rows holding a value, the header included (an upper bound)
+    unknown_columns: list[str] = field(default_factory=list)  # headers not in the spec
 
 
 @dataclass
@@ -261,323 +201,154 @@ class ParsedSheet:
 
 # --- reading: the file-level checks -------------------------------------------------------------
 
+_FILE_MESSAGES: dict[str, Any] = {
+    "not_xlsx": _(
+        "The file is not an Excel workbook (.xlsx). Save it as .xlsx and upload it again."
+    ),
+    "legacy_xls": _(
+        "This is an old Excel 97-2003 file (.xls). Open it in Excel, save it as "
+        "Excel Workbook (.xlsx) and upload it again."
+    ),
+    "password_protected": _(
+        "The workbook is password-protected (encrypted). Remove the password in Excel "
+        "(File → Info → Protect Workbook) and upload it again."
+    ),
+    "corrupt_part": _(
+        "The file is damaged: its part %(part)s cannot be read. Open it in Excel, "
+        "save it again and upload the new file."
+    ),
+    "malformed_part": _(
+        "The file is damaged: its part %(part)s is not well-formed XML (%(reason)s). Open it "
+        "in Excel, save it again and upload the new file."
+    ),
+    "xml_doctype": _(
+        "The file's part %(part)s declares a DOCTYPE or entities, which a workbook never "
+        "does; it is refused."
+    ),
+    "xml_encoding": _("The file's part %(part)s is not UTF-8 encoded XML; it is refused."),
+    "part_too_large": _("The file's part %(part)s is too large."),
+    "file_too_large": _("The file is too large."),
+    "cell_too_large": _("A cell of the sheet holds more text than Excel allows."),
+    "too_many_cells": _(
+        "The sheet has more cells than can be imported at once (%(limit)s); delete unused "
+        "columns and rows or split the file."
+    ),
+    "too_many_row_elements": _("The sheet has more rows than Excel allows."),
+    "too_many_strings": _(
+        "The workbook holds more texts than can be imported at once (%(limit)s); split it."
+    ),
+    "too_many_rows": _(
+        "The file has more rows than can be imported at once (%(limit)s); split it."
+    ),
+}
+_STATUS = {"file_too_large": 413, "part_too_large": 413}
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
 
-
-def _rid(element: ET.Element) -> str | None:
-    for key, value in element.attrib.items():
-        if key.endswith("}id") or key == "id":
-            return value
-    return None
-
-
-def _parse_xml(zf: zipfile.ZipFile, name: str) -> ET.Element:
-    with zf.open(name) as fh:
-        return ET.parse(fh).getroot()  # noqa: S314 (expat: no external entities, limits on expansion)
-
-
-def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
-    """Relationship id → (type, zip path) for a part ("xl/workbook.xml")."""
-    folder, base = posixpath.split(part)
-    rels_name = posixpath.join(folder, "_rels", base + ".rels")
-    if rels_name not in zf.NameToInfo:
-        return {}
-    out = {}
-    for rel in _parse_xml(zf, rels_name):
-        target = rel.get("Target", "")
-        if rel.get("TargetMode") == "External":
-            continue
-        path = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
-        out[rel.get("Id", "")] = (rel.get("Type", ""), posixpath.normpath(path))
-    return out
-
-
-def _not_xlsx(detail: str = "") -> ExcelFileError:
-    return _file_error(
-        "not_xlsx",
-        _("The file is not an Excel workbook (.xlsx). Save it as .xlsx and upload it again."),
-        detail=detail,
-    )
-
-
-def _open(data: bytes) -> tuple[zipfile.ZipFile, str]:
-    """The zip and its workbook part, or `not_xlsx`."""
-    if data.startswith(_OLE_MAGIC):
-        raise _not_xlsx("xls_or_encrypted")
-    if not data.startswith(_ZIP_MAGIC):
-        raise _not_xlsx("not_a_zip")
+def _problem(problem: XlsxProblem) -> ExcelFileError:
+    details = {k: v for k, v in problem.details.items() if v is not None}
+    message = _FILE_MESSAGES.get(problem.code, _FILE_MESSAGES["not_xlsx"])
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-        total = sum(i.file_size for i in zf.infolist())
-        workbook = next(
-            (path for kind, path in _rels(zf, "").values() if kind.endswith("/officeDocument")),
-            "xl/workbook.xml",
-        )
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ET.ParseError, OSError, ValueError):
-        raise _not_xlsx("bad_zip") from None
-    if workbook not in zf.NameToInfo:
-        raise _not_xlsx("no_workbook")
-    if total > MAX_UNCOMPRESSED_BYTES:
-        raise _file_error("file_too_large", _("The file is too large."), status=413)
-    return zf, workbook
+        text = message % {"part": "", "reason": "", "limit": "", **details}
+    except (KeyError, TypeError, ValueError):
+        text = str(message)
+    return _file_error(problem.code, text, status=_STATUS.get(problem.code, 400), **details)
 
 
-def _sheet_parts(zf: zipfile.ZipFile, workbook: str) -> tuple[dict[str, str], str | None]:
-    """Sheet name → zip path, and the shared strings part (if any)."""
-    try:
-        root = _parse_xml(zf, workbook)
-        rels = _rels(zf, workbook)
-    except (ET.ParseError, zipfile.BadZipFile, OSError):
-        raise _not_xlsx("bad_workbook") from None
-    sheets: dict[str, str] = {}
-    for element in root.iter():
-        if _local(element.tag) == "sheet":
-            rel = rels.get(_rid(element) or "")
-            if rel and rel[1] in zf.NameToInfo and rel[0].endswith("/worksheet"):
-                sheets[element.get("name", "")] = rel[1]
-    shared = next((path for t, path in rels.values() if t.endswith("/sharedStrings")), None)
-    return sheets, shared if shared in zf.NameToInfo else None
-
-
-_ROW_REF = re.compile(rb"[A-Z]{1,3}(\d+)")
-
-
-@dataclass
-class _Scan:
-    row_elements: int = 0
-    formula_cells: list[str] = field(default_factory=list)
-    formula_count: int = 0
-    merged: list[str] = field(default_factory=list)
-
-
-def _scan_sheet(zf: zipfile.ZipFile, path: str, max_rows: int) -> _Scan:
-    """Stream the sheet XML once (no XML parser, byte searches only): rows, formulas, merges."""
-    scan = _Scan()
-    carry = b""
-    prefix: bytes | None = None
-    patterns: dict[str, Any] = {}
-    first = True
-    with zf.open(path) as fh:
-        while True:
-            chunk = fh.read(_CHUNK)
-            buf = carry + chunk
-            if chunk:
-                cut = buf.rfind(b"<")
-                if cut <= 0:
-                    carry = buf
-                    continue
-                # every tag starting before `cut` also ends before it: text never holds "<"
-                segment, carry = buf[:cut], buf[cut:]
-            else:
-                segment, carry = buf, b""
-            if prefix is None:
-                m = re.search(rb"<([A-Za-z_][\w.-]*:)?worksheet[\s>]", segment)
-                prefix = (m.group(1) or b"") if m else b""
-                p = re.escape(prefix)
-                patterns = {
-                    "row_open": (b"<" + prefix + b"row ", b"<" + prefix + b"row>"),
-                    "formula": re.compile(rb"<" + p + rb"f[\s>/]"),
-                    "cell_or_formula": re.compile(
-                        rb"<" + p + rb"c\s[^>]*?\br=\"([A-Z]{1,3}\d+)\"|<" + p + rb"f[\s>/]"
-                    ),
-                    "merge": re.compile(rb"<" + p + rb"mergeCell\s[^>]*?\bref=\"([A-Z0-9:$]+)\""),
-                    "dimension": re.compile(rb"<" + p + rb"dimension\s[^>]*?\bref=\"([^\"]+)\""),
-                }
-            if first:
-                first = False
-                m = patterns["dimension"].search(segment)
-                if m:
-                    refs = [int(r) for r in _ROW_REF.findall(m.group(1))]
-                    if len(refs) == 2 and refs[1] - refs[0] > max_rows:
-                        raise _too_many_rows(refs[1] - refs[0], max_rows)
-            opens = patterns["row_open"]
-            scan.row_elements += segment.count(opens[0]) + segment.count(opens[1])
-            if scan.row_elements - 1 > max_rows:
-                raise _too_many_rows(None, max_rows)
-            if patterns["formula"].search(segment):
-                last_ref = "?"
-                for m in patterns["cell_or_formula"].finditer(segment):
-                    if m.group(1):
-                        last_ref = m.group(1).decode()
-                        continue
-                    scan.formula_count += 1
-                    if len(scan.formula_cells) < FORMULA_CELLS_LISTED and (
-                        last_ref not in scan.formula_cells
-                    ):
-                        scan.formula_cells.append(last_ref)
-            if b"mergeCell" in segment:
-                scan.merged.extend(
-                    m.decode() for m in patterns["merge"].findall(segment)[:MERGED_RANGES_LISTED]
-                )
-            if not chunk:
-                break
-    return scan
+def max_cells_for(spec: SheetSpec, max_rows: int) -> int:
+    """Cells (elements, empty ones included) a sheet may hold: the work is bounded by this."""
+    return (max_rows + HEADER_SEARCH_ROWS) * max(CELLS_PER_ROW, 2 * len(spec.columns))
 
 
 def _too_many_rows(found: int | None, limit: int) -> ExcelFileError:
-    return _file_error(
-        "too_many_rows",
-        _("The file has more rows than can be imported at once (%(limit)s); split it.")
-        % {"limit": limit},
-        limit=limit,
-        rows=found,
-    )
+    return _problem(XlsxProblem("too_many_rows", limit=limit, rows=found))
 
 
-def _col_index(ref: str) -> int:
-    n = 0
-    for ch in ref:
-        if "A" <= ch <= "Z":
-            n = n * 26 + ord(ch) - 64
-        else:
-            break
-    return n - 1
-
-
-def _text_of(element: ET.Element) -> str:
-    """The text of a shared or inline string: its <t> runs, without phonetic (<rPh>) runs."""
-    parts: list[str] = []
-    for child in element:
-        name = _local(child.tag)
-        if name == "t":
-            parts.append(child.text or "")
-        elif name == "r":
-            parts.extend(t.text or "" for t in child if _local(t.tag) == "t")
-    return "".join(parts)
-
-
-def _shared_strings(zf: zipfile.ZipFile, path: str | None, wanted: set[int]) -> dict[int, str]:
-    """Only the shared strings the header needs, reading the part only as far as needed."""
-    if not path or not wanted:
-        return {}
-    found: dict[int, str] = {}
-    top = max(wanted)
-    index = -1
-    parser = ET.XMLPullParser(events=("end",))
-    with zf.open(path) as fh:
-        while index < top:
-            chunk = fh.read(64 * 1024)
-            if not chunk:
-                break
-            parser.feed(chunk)
-            for _event, element in parser.read_events():
-                if _local(element.tag) == "si":
-                    index += 1
-                    if index in wanted:
-                        found[index] = _text_of(element)
-                    element.clear()
-    return found
-
-
-def _header_candidates(
-    zf: zipfile.ZipFile, path: str, shared_path: str | None
-) -> list[tuple[int, dict[int, str]]]:
-    """The first non-empty rows of the sheet as (Excel row number, {column index: text})."""
-    rows: list[tuple[int, dict[int, Any]]] = []
-    parser = ET.XMLPullParser(events=("end",))
-    try:
-        with zf.open(path) as fh:
-            row_number = 0
-            while len(rows) < HEADER_SEARCH_ROWS:
-                chunk = fh.read(64 * 1024)
-                if not chunk:
-                    break
-                parser.feed(chunk)
-                for _event, element in parser.read_events():
-                    if _local(element.tag) != "row":
-                        continue
-                    row_number = int(element.get("r") or row_number + 1)
-                    cells: dict[int, Any] = {}
-                    position = -1
-                    for c in element:
-                        if _local(c.tag) != "c":
-                            continue
-                        position = _col_index(c.get("r", "")) if c.get("r") else position + 1
-                        kind = c.get("t", "n")
-                        value: Any = None
-                        if kind == "inlineStr":
-                            value = "".join(_text_of(i) for i in c if _local(i.tag) == "is")
-                        else:
-                            v = next((i.text for i in c if _local(i.tag) == "v"), None)
-                            if v is not None:
-                                value = ("s", int(v)) if kind == "s" else v
-                        if value not in (None, ""):
-                            cells[position] = value
-                    element.clear()
-                    if cells:
-                        rows.append((row_number, cells))
-                    if len(rows) >= HEADER_SEARCH_ROWS:
-                        break
-    except (ET.ParseError, ValueError):
-        raise _not_xlsx("bad_sheet_xml") from None
-    wanted = {v[1] for _n, cells in rows for v in cells.values() if isinstance(v, tuple)}
-    strings = _shared_strings(zf, shared_path, wanted)
-    return [
-        (
-            n,
-            {
-                i: strings.get(v[1], "") if isinstance(v, tuple) else str(v)
-                for i, v in cells.items()
-            },
-        )
-        for n, cells in rows
-    ]
+_INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060\u00ad\u3000"), None)
+_BRACKETED = re.compile(r"(?:\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】|〔[^〔〕]*〕)$")
+_RESERVED = {ROW_NUMBER_HEADER, ERROR_COLUMN_HEADER, ERROR_REASON_HEADER}
 
 
 def normalise_header(text: Any) -> str:
-    """Headers as people type them: surrounding spaces and a required-marker star ignored."""
-    return re.sub(r"\s+", "", str(text or "")).strip("*＊")
+    """Headers as people type them: NFKC (full-width brackets, letters and digits become
+    half-width), byte-order marks and zero-width characters dropped, spaces and a
+    required-marker star ignored, letter case ignored."""
+    folded = unicodedata.normalize("NFKC", str(text or "")).translate(_INVISIBLE)
+    return re.sub(r"\s+", "", folded).strip("*").casefold()
 
 
-def _match_header(spec: SheetSpec, cells: Mapping[int, str]) -> tuple[dict[str, int], list[str]]:
-    by_header = {c.header_zh: c.key for c in spec.columns}
+def _header_base(normalised: str) -> str:
+    """A normalised header without a trailing unit or note in brackets: 箱规(个/箱) → 箱规."""
+    while True:
+        stripped = _BRACKETED.sub("", normalised)
+        if stripped == normalised or not stripped:
+            return normalised
+        normalised = stripped
+
+
+def _match_header(
+    spec: SheetSpec, cells: Mapping[int, str]
+) -> tuple[dict[str, int], list[str], list[str]]:
+    """(column key → sheet column, duplicated headers, unknown headers)."""
+    exact = {normalise_header(c.header_zh): c.key for c in spec.columns}
+    base = {_header_base(h): k for h, k in exact.items()}
+    reserved = {normalise_header(h) for h in _RESERVED}
     index: dict[str, int] = {}
     duplicates: list[str] = []
+    unknown: list[str] = []
     for position in sorted(cells):
-        header = normalise_header(cells[position])
-        key = by_header.get(header)
-        if key is None:
+        text = str(cells[position]).strip()
+        header = normalise_header(text)
+        if not header or header in reserved:
             continue
-        if key in index:
-            duplicates.append(header)
+        key = exact.get(header) or base.get(_header_base(header))
+        if key is None:
+            unknown.append(text)
+        elif key in index:
+            duplicates.append(spec.header(key))
         else:
             index[key] = position
-    return index, duplicates
+    return index, duplicates, unknown
+
+
+@dataclass(frozen=True, slots=True)
+class _Ref:
+    index: int  # a shared string the header needs, resolved once the rows are read
+
+
+def _find_sheet(wb: xr.Workbook, name: str) -> str | None:
+    if name in wb.sheets:
+        return wb.sheets[name]
+    wanted = normalise_header(name)
+    return next((p for n, p in wb.sheets.items() if normalise_header(n) == wanted), None)
 
 
 def check_xlsx(data: bytes, spec: SheetSpec, *, max_rows: int | None = None) -> SheetCheck:
-    """File-level checks, without reading the cell values. Raises `ExcelFileError`."""
+    """File-level checks, streaming the sheet once without keeping values: the container,
+    every XML part read (well-formed, no DOCTYPE), the sheet (cells, rows holding values,
+    merged cells) and the header row. Raises `ExcelFileError`."""
     max_rows = DEFAULT_MAX_ROWS if max_rows is None else max_rows
-    zf, workbook = _open(data)
-    with zf:
-        sheets, shared = _sheet_parts(zf, workbook)
-        path = sheets.get(spec.sheet_name)
+    max_cells = max_cells_for(spec, max_rows)
+    try:
+        wb = xr.open_workbook(data)
+    except XlsxProblem as problem:
+        raise _problem(problem) from None
+    with wb.zf:
+        path = _find_sheet(wb, spec.sheet_name)
         if path is None:
             raise _file_error(
                 "sheet_not_found",
                 _('The workbook has no sheet named "%(sheet)s". Use the template.')
                 % {"sheet": spec.sheet_name},
                 expected=spec.sheet_name,
-                found=list(sheets),
+                found=list(wb.sheets),
             )
         try:
-            scan = _scan_sheet(zf, path, max_rows)
-            candidates = _header_candidates(zf, path, shared)
-        except (zipfile.BadZipFile, OSError, EOFError):
-            raise _not_xlsx("bad_zip") from None
-    if scan.formula_count:
-        raise _file_error(
-            "formulas_not_allowed",
-            _(
-                "The sheet contains formulas (%(cells)s). "
-                "Paste the values instead (Paste Special → Values)."
-            )
-            % {"cells": ", ".join(scan.formula_cells)},
-            cells=scan.formula_cells,
-            count=scan.formula_count,
-        )
+            scan = xr.validate_part(wb.zf, path, sheet=True, max_rows=max_rows, max_cells=max_cells)
+            if wb.shared_path:
+                xr.validate_part(wb.zf, wb.shared_path)
+            candidates = _header_candidates(wb, path, max_cells)
+        except XlsxProblem as problem:
+            raise _problem(problem) from None
     if scan.merged:
         raise _file_error(
             "merged_cells_not_allowed",
@@ -587,15 +358,15 @@ def check_xlsx(data: bytes, spec: SheetSpec, *, max_rows: int | None = None) -> 
         )
     if not candidates:
         raise _file_error("empty_sheet", _("The sheet is empty."), sheet=spec.sheet_name)
-    best: tuple[int, dict[str, int], list[str]] | None = None
+    best: tuple[int, dict[str, int], list[str], list[str]] | None = None
     for number, cells in candidates:
-        index, duplicates = _match_header(spec, cells)
+        index, duplicates, unknown = _match_header(spec, cells)
         if index and (best is None or len(index) > len(best[1])):
-            best = (number, index, duplicates)
+            best = (number, index, duplicates, unknown)
     if best is None:
-        header_row, index, duplicates = candidates[0][0], {}, []
+        header_row, index, duplicates, unknown = candidates[0][0], {}, [], []
     else:
-        header_row, index, duplicates = best
+        header_row, index, duplicates, unknown = best
     missing = [c.header_zh for c in spec.columns if c.required and c.key not in index]
     if missing:
         raise _file_error(
@@ -604,6 +375,7 @@ def check_xlsx(data: bytes, spec: SheetSpec, *, max_rows: int | None = None) -> 
             % {"columns": "、".join(missing)},
             columns=missing,
             header_row=header_row,
+            unknown_columns=unknown,
         )
     if duplicates:
         raise _file_error(
@@ -611,308 +383,80 @@ def check_xlsx(data: bytes, spec: SheetSpec, *, max_rows: int | None = None) -> 
             _("Columns appear more than once: %(columns)s.") % {"columns": "、".join(duplicates)},
             columns=duplicates,
         )
-    return SheetCheck(spec.sheet_name, header_row, index, scan.row_elements)
+    return SheetCheck(spec.sheet_name, header_row, index, scan.valued_rows, unknown)
 
 
-# --- reading: values -----------------------------------------------------------------------------
-
-
-def _empty(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def read_xlsx(
-    data: bytes,
-    spec: SheetSpec,
-    *,
-    max_rows: int | None = None,
-    check: SheetCheck | None = None,
-) -> ParsedSheet:
-    """Check the file, then parse every data row. File problems raise `ExcelFileError`;
-    row problems are collected in the result's `errors` (the rows stay in `rows`)."""
-    from python_calamine import CalamineError, CalamineWorkbook
-
-    max_rows = DEFAULT_MAX_ROWS if max_rows is None else max_rows
-    check = check or check_xlsx(data, spec, max_rows=max_rows)
-    try:
-        with CalamineWorkbook.from_filelike(io.BytesIO(data)) as wb:
-            grid = wb.get_sheet_by_name(check.sheet_name).to_python(skip_empty_area=False)
-    except CalamineError:
-        raise _not_xlsx("unreadable") from None
-    columns = [(c, check.column_index.get(c.key)) for c in spec.columns]
-    parsed = ParsedSheet(spec)
-    rows, errors = parsed.rows, parsed.errors
-    for i in range(check.header_row, len(grid)):  # grid[i] is Excel row i + 1
-        cells = grid[i]
-        width = len(cells)
-        raw = tuple(
-            (None if _empty(v := cells[idx]) else v) if idx is not None and idx < width else None
-            for _c, idx in columns
-        )
-        if all(v is None for v in raw):
-            continue
-        number = i + 1
-        values: dict[str, Any] = {}
-        for (col, _idx), value in zip(columns, raw, strict=True):
-            try:
-                values[col.key] = _parse_cell(col, value)
-            except CellError as exc:
-                values[col.key] = None
-                errors.append(RowError(number, col.header_zh, str(exc)))
-        rows.append(Row(number, values, raw))
-        if len(rows) > max_rows:
-            raise _too_many_rows(None, max_rows)
-    if not rows:
-        raise _file_error("no_data_rows", _("The sheet has a header but no data rows."))
-    return parsed
-
-
-def _parse_cell(col: Column, value: Any) -> Any:
-    if value is None:
-        if col.required:
-            raise CellError("必填")
-        return None
-    if col.choices:
-        text = as_text(value)
-        if text not in col.choices:
-            raise CellError("只能填写：" + "、".join(col.choices))
-        value = text
-    result = col.parse(value) if col.parse is not None else as_text(value)
-    if col.max_length is not None and isinstance(result, str) and len(result) > col.max_length:
-        raise CellError(f"不能超过 {col.max_length} 个字符")
-    return result
-
-
-# --- writing ----------------------------------------------------------------------------------
-
-
-def _letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(index + 1)
-
-
-def _width(col: Column) -> float:
-    if col.width:
-        return col.width
-    sample = max(len(col.header_zh) * 2, len(as_text(col.example)) if col.example else 0)
-    return max(10, min(sample + 4, 50))
-
-
-def _choices_formula(choices: Sequence[str]) -> str | None:
-    inline = ",".join(choices)
-    if len(inline) <= 250 and not any(('"' in c or "," in c) for c in choices):
-        return f'"{inline}"'
-    return None
-
-
-def template_bytes(spec: SheetSpec) -> bytes:
-    """An empty import template: the data sheet with its header row and a notes sheet."""
-    from openpyxl import Workbook
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = spec.sheet_name
-    fill = PatternFill("solid", fgColor="F0F2F5")
-    lists_ws = None
-    for i, col in enumerate(spec.columns):
-        letter = _letter(i)
-        cell = ws.cell(row=1, column=i + 1, value=col.header_zh)
-        cell.font = Font(bold=True, color="C00000" if col.required else "000000")
-        cell.fill = fill
-        cell.alignment = Alignment(horizontal="center")
-        note = _column_note(col)
-        if note:
-            cell.comment = Comment(note, "Omni", width=240, height=100)
-        ws.column_dimensions[letter].width = _width(col)
-        if col.as_text_format and col.parse is None:
-            ws.column_dimensions[letter].number_format = "@"
-        if col.choices:
-            formula = _choices_formula(col.choices)
-            if formula is None:
-                if lists_ws is None:
-                    lists_ws = wb.create_sheet("_lists")
-                    lists_ws.sheet_state = "hidden"
-                list_col = _letter(lists_ws.max_column if lists_ws["A1"].value else 0)
-                for r, choice in enumerate(col.choices, start=1):
-                    lists_ws[f"{list_col}{r}"] = choice
-                formula = f"_lists!${list_col}$1:${list_col}${len(col.choices)}"
-            dv = DataValidation(
-                type="list",
-                formula1=formula,
-                allow_blank=not col.required,
-                showErrorMessage=True,
-                errorTitle="输入有误",
-                error="只能填写：" + "、".join(col.choices),
-            )
-            dv.add(f"{letter}2:{letter}{DEFAULT_MAX_ROWS + 1}")
-            ws.add_data_validation(dv)
-    ws.freeze_panes = "A2"
-
-    notes = wb.create_sheet(NOTES_SHEET)
-    bold = Font(bold=True)
-    notes.append(["填写说明"])
-    notes["A1"].font = Font(bold=True, size=14)
-    lines = [
-        f"1. 在工作表「{spec.sheet_name}」中填写数据，第 1 行为表头，请勿修改工作表名称和表头文字；"
-        "列的顺序可以调整，多余的列会被忽略。",
-        "2. 红色表头为必填列。请勿使用公式和合并单元格；单元格内容请粘贴为数值。",
-        f"3. 每次最多导入 {DEFAULT_MAX_ROWS:,} 行。按编码匹配：编码已存在则更新，不存在则新建，"
-        "重复导入同一文件不会产生变化。",
-        *spec.notes,
-    ]
-    for line in lines:
-        notes.append([line])
-    notes.append([])
-    notes.append(["列名", "是否必填", "说明", "示例"])
-    for c in notes[notes.max_row]:
-        c.font = bold
-    for col in spec.columns:
-        notes.append(
-            [col.header_zh, "必填" if col.required else "选填", _column_note(col), col.example]
-        )
-    notes.append([])
-    notes.append(["示例（复制到「" + spec.sheet_name + "」工作表时请只复制数据行）"])
-    notes.append(spec.headers)
-    for c in notes[notes.max_row]:
-        c.font = bold
-    notes.append([col.example for col in spec.columns])
-    notes.column_dimensions["A"].width = 16
-    notes.column_dimensions["B"].width = 10
-    notes.column_dimensions["C"].width = 60
-    notes.column_dimensions["D"].width = 24
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
-def _column_note(col: Column) -> str:
-    parts = []
-    if col.note:
-        parts.append(col.note)
-    if col.choices:
-        parts.append("可选值：" + "、".join(col.choices))
-    if col.max_length:
-        parts.append(f"最多 {col.max_length} 个字符")
-    return "；".join(parts)
-
-
-def _write_only_cell(ws: Any, value: Any, *, font: Any = None, fill: Any = None) -> Any:
-    from openpyxl.cell import WriteOnlyCell
-
-    if isinstance(value, Decimal):
-        value = float(value)
-    elif isinstance(value, dt.datetime) and value.tzinfo is not None:
-        from django.utils import timezone
-
-        value = timezone.localtime(value).replace(tzinfo=None)
-    elif value is not None and not isinstance(
-        value, str | int | float | bool | dt.date | dt.time | dt.timedelta
-    ):
-        value = str(value)
-    cell = WriteOnlyCell(ws, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"  # "=cmd|…" stays text: no formula injection
-    if font is not None:
-        cell.font = font
-    if fill is not None:
-        cell.fill = fill
-    return cell
-
-
-def _needs_cell(value: Any) -> bool:
-    return (isinstance(value, str) and value[:1] in ("=", "+", "-", "@")) or isinstance(
-        value, Decimal | dt.datetime
+def _header_candidates(
+    wb: xr.Workbook, path: str, max_cells: int
+) -> list[tuple[int, dict[int, str]]]:
+    """The first rows holding values as (Excel row number, {column index: text})."""
+    rows: list[tuple[int, dict[int, Any]]] = []
+    for number, cells in xr.iter_rows(wb, path, strings=_Ref, max_cells=max_cells):
+        rows.append((number, cells))
+        if len(rows) >= HEADER_SEARCH_ROWS:
+            break
+    wanted = {v.index for _n, cells in rows for v in cells.values() if isinstance(v, _Ref)}
+    strings: Mapping[int, str] = (
+        xr.shared_strings(wb, max_count=max_cells, wanted=wanted) if wanted else {}  # type: ignore[assignment]
     )
+    out = []
+    for n, cells in rows:
+        texts = {
+            i: strings.get(v.index, "") if isinstance(v, _Ref) else as_text(v)
+            for i, v in cells.items()
+        }
+        texts = {i: t for i, t in texts.items() if t}
+        if texts:
+            out.append((n, texts))
+    return out
 
 
-def write_rows(
-    spec: SheetSpec,
-    rows: Iterable[Mapping[str, Any] | Sequence[Any]],
-    out: IO[bytes],
-    *,
-    extra_headers: Sequence[str] = (),
-) -> int:
-    """Stream an export in the spec's layout (openpyxl write-only mode) into `out`.
-    Rows are mappings by column key or sequences in column order. Returns the row count."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(spec.sheet_name)
-    ws.freeze_panes = "A2"
-    for i, col in enumerate(spec.columns):
-        ws.column_dimensions[_letter(i)].width = _width(col)
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="F0F2F5")
-    ws.append(
-        [_write_only_cell(ws, h, font=bold, fill=fill) for h in [*spec.headers, *extra_headers]]
-    )
-    keys = [c.key for c in spec.columns]
-    n = 0
-    for row in rows:
-        values = [row.get(k) for k in keys] if isinstance(row, Mapping) else list(row)
-        ws.append([_write_only_cell(ws, v) if _needs_cell(v) else v for v in values])
-        n += 1
-    wb.save(out)
-    return n
-
-
-def export_bytes(spec: SheetSpec, rows: Iterable[Mapping[str, Any] | Sequence[Any]]) -> bytes:
-    out = io.BytesIO()
-    write_rows(spec, rows, out)
-    return out.getvalue()
-
-
-def error_file_bytes(
-    spec: SheetSpec, errors: Iterable[RowError], originals: Mapping[int, Sequence[Any]]
-) -> bytes:
-    """The rejected rows in the spec's layout plus 行号 / 错误列 / 错误原因 (one line per row,
-    reasons joined), with the cells at fault filled red. The user corrects the file and
-    imports it again as it is: the three extra columns are ignored on import."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-
-    by_row: dict[int, list[RowError]] = {}
-    for e in errors:
-        by_row.setdefault(e.row, []).append(e)
-    position = {h: i for i, h in enumerate(spec.headers)}
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(spec.sheet_name)
-    ws.freeze_panes = "A2"
-    for i, col in enumerate(spec.columns):
-        ws.column_dimensions[_letter(i)].width = _width(col)
-    n = len(spec.columns)
-    ws.column_dimensions[_letter(n)].width = 8
-    ws.column_dimensions[_letter(n + 1)].width = 16
-    ws.column_dimensions[_letter(n + 2)].width = 60
-    bold, head_fill = Font(bold=True), PatternFill("solid", fgColor="F0F2F5")
-    red_font, bad_fill = Font(bold=True, color="C00000"), PatternFill("solid", fgColor="FDE2E2")
-    header = [_write_only_cell(ws, h, font=bold, fill=head_fill) for h in spec.headers]
-    header += [
-        _write_only_cell(ws, h, font=red_font, fill=head_fill)
-        for h in (ROW_NUMBER_HEADER, ERROR_COLUMN_HEADER, ERROR_REASON_HEADER)
+def warnings_for(check: SheetCheck) -> list[str]:
+    """What the user should know about a file that can be imported (shown at upload)."""
+    if not check.unknown_columns:
+        return []
+    return [
+        str(
+            _("These columns are not part of the template and are ignored: %(columns)s.")
+            % {"columns": "、".join(check.unknown_columns)}
+        )
     ]
-    ws.append(header)
-    for number in sorted(by_row):
-        row_errors = by_row[number]
-        raw = list(originals.get(number, ()))
-        raw += [None] * (n - len(raw))
-        bad = {position[e.column] for e in row_errors if e.column in position}
-        cells = [
-            _write_only_cell(ws, v, fill=bad_fill if i in bad else None)
-            for i, v in enumerate(raw[:n])
-        ]
-        columns = list(dict.fromkeys(e.column for e in row_errors if e.column))
-        reasons = [f"{e.column}：{e.reason}" if e.column else e.reason for e in row_errors]
-        cells += [
-            _write_only_cell(ws, number),
-            _write_only_cell(ws, "、".join(columns)),
-            _write_only_cell(ws, "；".join(reasons)),
-        ]
-        ws.append(cells)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+
+
+# Reading values (streamed in batches) lives in `excel_read`, cell parsers in `excel_cells`,
+# writing (templates, exports, error files) in `xlsx_writer`; all re-exported here so that
+# callers use one module.
+from .excel_read import BATCH_ROWS, iter_row_batches, read_xlsx  # noqa: E402
+from .xlsx_writer import (  # noqa: E402
+    TableWriter,
+    error_file_bytes,
+    export_bytes,
+    export_value,
+    guard_text,
+    template_bytes,
+    write_rows,
+    write_table,
+)
+
+__all__ = [
+    "BATCH_ROWS",
+    "FORMULA_TRIGGERS",
+    "CellError",
+    "TableWriter",
+    "_unguard",
+    "as_text",
+    "date",
+    "decimal",
+    "error_file_bytes",
+    "export_bytes",
+    "export_value",
+    "guard_text",
+    "integer",
+    "iter_row_batches",
+    "mapped",
+    "normalise_code",
+    "read_xlsx",
+    "template_bytes",
+    "write_rows",
+    "write_table",
+]

@@ -5,10 +5,13 @@ input has them. One check at the edge instead of a 500 deep inside a query."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.defaults import page_not_found
+
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 
 
 class RejectNulMiddleware:
@@ -27,7 +30,12 @@ class RejectNulMiddleware:
                 body = request.body
             except Exception:  # too large: the view answers with its own error
                 body = b""
-            bad = b"\x00" in body or b"\\u0000" in body or b"%00" in body
+            if content_type.startswith("application/json"):
+                # a JSON NUL is the escape \u0000, not an escaped backslash then "u0000";
+                # "%00" means nothing in JSON
+                bad = b"\x00" in body or _JSON_NUL.search(body) is not None
+            else:
+                bad = b"\x00" in body or b"%00" in body
         if bad:
             return JsonResponse(
                 {

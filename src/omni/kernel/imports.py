@@ -11,21 +11,26 @@ written). The engine does the rest:
 
 ``start_import`` (in the request)
     checks the permission, the size and the file as a whole (`excel.check_xlsx`: not an xlsx,
-    wrong sheet, missing columns, too many rows, formulas, merged cells), answering at once
-    with a stable code, then stores the job and the file (in the database, see below) and
-    enqueues `run_import_job` after commit.
+    a legacy .xls, password-protected, a damaged or malformed part, wrong sheet, missing
+    columns, too many cells or rows, merged cells), answering at once with a stable code,
+    then stores the job and the file (in the database, see below) and enqueues
+    `run_import_job` after commit. The job carries `warnings` (columns that are ignored)
+    for the upload's answer.
 ``run_import`` (in the worker)
     claims the job with a compare-and-set transition (pending → validating: two workers never
-    run one job), parses every row, validates, writes the error file, and then either fails
-    the job (all-or-nothing with bad rows: nothing is written) or applies the valid rows in
-    ONE transaction together with the audit summary and the transition to done. A crash or
-    an exception rolls the whole apply back: never half-imported.
+    run one job), reads the file once, parsing and validating it in chunks
+    (`Importer.chunk_rows`; each validated chunk is kept in a temporary file,
+    `import_store.RunStore`, so memory holds one chunk whatever the file), writes the error
+    file, and then either fails the job (all-or-nothing with bad rows: nothing is written)
+    or applies the valid rows, chunk by chunk, in ONE transaction together with the audit
+    summary and the transition to done. A crash or an exception rolls the whole apply
+    back: never half-imported.
 
 Progress: `processed` counts the rows done in the current phase. While validating, the
 engine runs outside any transaction, so each progress update (at most every
 `PROGRESS_EVERY` seconds) commits at once and other connections see it. The apply runs in
 one transaction; its progress cannot be committed from inside it, so on PostgreSQL it is
-written through a second, autocommit connection (`_SideProgress`); on SQLite (one writer
+written through a second, autocommit connection (`import_store.SideProgress`); on SQLite (one writer
 at a time) the job shows the importing phase without a count until it commits.
 
 Files are stored in the database (`ImportJobFile`), not under MEDIA_ROOT: the job and its
@@ -41,20 +46,19 @@ import hashlib
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models import F, Model, QuerySet
-from django.utils import timezone
+from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
-from . import audit
-from .actors import Actor, ActorKind
+from . import audit, clock
+from .actors import Actor
 from .errors import DomainError, InvalidInput, InvalidTransition, NotFound
 from .excel import (
     DEFAULT_MAX_ROWS,
@@ -63,11 +67,12 @@ from .excel import (
     RowError,
     SheetSpec,
     check_xlsx,
-    error_file_bytes,
-    read_xlsx,
+    iter_row_batches,
+    warnings_for,
 )
+from .import_jobs import _actor_to_json
+from .import_store import RunStore, SideProgress
 from .models import ImportJob, ImportJobFile, ImportMode, ImportStatus
-from .scope import DataScope
 from .states import Transition, TransitionTable, apply_transition
 
 log = logging.getLogger("omni.imports")
@@ -100,6 +105,13 @@ class ApplyCounts:
     unchanged: int = 0
     details: dict[str, int] = field(default_factory=dict)  # e.g. {"barcodes_created": 12}
 
+    def add(self, other: ApplyCounts) -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        for key, n in other.details.items():
+            self.details[key] = self.details.get(key, 0) + n
+
 
 class Importer:
     """Subclass per importable thing. `key` is set by `register_importer`."""
@@ -120,6 +132,32 @@ class Importer:
         """Upsert the valid rows, matching on code; runs inside the engine's transaction."""
         raise NotImplementedError
 
+    # In chunks. By default an importer sees every row at once: one chunk, `validate_rows`
+    # then `apply`. An importer that sets `chunk_rows` gets the rows in chunks of that size
+    # (the worker then holds one chunk at a time, whatever the file) and keeps what its
+    # cross-row rules need (duplicates within the file…) compactly in a session object,
+    # from `start_session`, that lives from the first chunk validated to the last applied.
+    chunk_rows: int | None = None
+
+    def start_session(self, *, actor: Actor) -> Any:
+        return None
+
+    def validate_chunk(
+        self, rows: Sequence[Row], *, actor: Actor, progress: Progress, session: Any
+    ) -> list[RowError]:
+        """Like `validate_rows`; errors may name rows of earlier chunks."""
+        return self.validate_rows(rows, actor=actor, progress=progress)
+
+    def finish_validation(self, *, actor: Actor, session: Any) -> list[RowError]:
+        """Errors known only once every row has been seen."""
+        return []
+
+    def apply_chunk(
+        self, rows: Sequence[Row], *, actor: Actor, progress: Progress, session: Any
+    ) -> ApplyCounts:
+        """Like `apply`, one chunk of valid rows; every chunk runs in the one transaction."""
+        return self.apply(rows, actor=actor, progress=progress)
+
 
 _importers: dict[str, Importer] = {}
 
@@ -130,11 +168,15 @@ def register_importer(key: str, importer: Importer) -> Importer:
     return importer
 
 
-def get_importer(key: str) -> Importer:
+def get_importer(key: str, *, actor: Actor | None = None) -> Importer:
+    """The importer `key`; with an actor, one they may use (its permission, else 403)."""
     try:
-        return _importers[key]
+        importer = _importers[key]
     except KeyError:
         raise NotFound("importer_not_found", _("There is no such import."), {"key": key}) from None
+    if actor is not None:
+        actor.require(importer.permission)
+    return importer
 
 
 def list_importers(actor: Actor | None = None) -> list[Importer]:
@@ -166,179 +208,6 @@ def file_too_large() -> ExcelFileError:
     )
 
 
-# --- bulk writing for importers ----------------------------------------------------------------
-
-_ADAPTED_TYPES = {
-    "JSONField",
-    "DecimalField",
-    "DateTimeField",
-    "DateField",
-    "TimeField",
-    "UUIDField",
-}
-
-
-def insert_rows(
-    model: type[Model], fields: Sequence[str], rows: Iterable[Sequence[Any]], *, chunk: int = 5000
-) -> int:
-    """INSERT new rows with one `executemany` per chunk (COPY on PostgreSQL): the fast path
-    of an importer's apply (no model instances, no per-field compiling as in bulk_create).
-
-    `rows` hold the values of `fields` (names or attnames such as "org_id") in that order;
-    JSON, decimal and date/time values are adapted for the database here, other values go
-    to the driver as they are. Every other concrete column gets its default (computed once
-    for the call: not for columns whose default must differ per row) and auto_now /
-    auto_now_add columns the current time. No signals, no save(). Runs inside the caller's
-    transaction; returns the number of rows. Ids are not returned: look the rows up by their
-    codes afterwards (`rows_by_keys`)."""
-    conn = connections[DEFAULT_DB_ALIAS]
-    by_name = {f.name: f for f in model._meta.concrete_fields}
-    by_name.update({f.attname: f for f in model._meta.concrete_fields})
-    given = [by_name[name] for name in fields]
-    now = timezone.now()
-    plan: list[tuple[bool, Any]] = []  # (from the row?, row index + adapter | constant)
-    columns: list[str] = []
-    for f in model._meta.concrete_fields:
-        if f.primary_key and f not in given:
-            continue
-        columns.append(conn.ops.quote_name(f.column))
-        if f in given:
-            adapt = (
-                partial(f.get_db_prep_save, connection=conn)
-                if f.get_internal_type() in _ADAPTED_TYPES
-                else None
-            )
-            plan.append((True, (given.index(f), adapt)))
-        elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            plan.append((False, f.get_db_prep_save(now, connection=conn)))
-        else:
-            plan.append((False, f.get_db_prep_save(f.get_default(), connection=conn)))
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 (names from the model)
-        conn.ops.quote_name(model._meta.db_table),
-        ", ".join(columns),
-        ", ".join(["%s"] * len(columns)),
-    )
-
-    def full(row: Sequence[Any]) -> tuple[Any, ...]:
-        out = []
-        for from_row, how in plan:
-            if from_row:
-                index, adapt = how
-                value = row[index]
-                out.append(adapt(value) if adapt is not None and value is not None else value)
-            else:
-                out.append(how)
-        return tuple(out)
-
-    n = 0
-    batch: list[tuple[Any, ...]] = []
-    with conn.cursor() as cur:
-        if conn.vendor == "postgresql":
-            # COPY: an order of magnitude faster than executemany on PostgreSQL
-            copy_sql = "COPY {} ({}) FROM STDIN".format(
-                conn.ops.quote_name(model._meta.db_table), ", ".join(columns)
-            )
-            with cur.cursor.copy(copy_sql) as copy:
-                for row in rows:
-                    copy.write_row(full(row))
-                    n += 1
-            return n
-        for row in rows:
-            batch.append(full(row))
-            if len(batch) >= chunk:
-                cur.executemany(sql, batch)
-                n += len(batch)
-                batch = []
-        if batch:
-            cur.executemany(sql, batch)
-            n += len(batch)
-    return n
-
-
-def rows_by_keys(
-    model: type[Model],
-    key: str,
-    keys: Sequence[Any],
-    fields: Sequence[str],
-    *,
-    chunk: int = 5000,
-) -> Iterable[tuple[Any, ...]]:
-    """The `fields` of the rows whose `key` column is one of `keys`: one SELECT … IN per
-    chunk, without the ORM's per-value preparation of long IN lists (the other fast path of
-    an importer: looking up 100,000 codes). Keys are passed to the driver as they are (text,
-    integers); JSON columns are decoded, other values come as the driver returns them, so
-    ask for text, integers, ids and JSON."""
-    conn = connections[DEFAULT_DB_ALIAS]
-    meta = model._meta
-    columns = [meta.get_field(f) for f in fields]
-    decode = [
-        partial(f.from_db_value, expression=None, connection=conn)
-        if f.get_internal_type() == "JSONField"
-        else None
-        for f in columns
-    ]
-    select = ", ".join(conn.ops.quote_name(f.column) for f in columns)
-    table = conn.ops.quote_name(meta.db_table)
-    where = conn.ops.quote_name(meta.get_field(key).column)
-    postgres = conn.vendor == "postgresql"
-    with conn.cursor() as cur:
-        for i in range(0, len(keys), chunk):
-            part = list(keys[i : i + chunk])
-            if postgres:  # one array parameter: a short statement the driver need not parse
-                sql = f"SELECT {select} FROM {table} WHERE {where} = ANY(%s)"  # noqa: S608
-                params: list[Any] = [part]
-            else:
-                marks = ", ".join(["%s"] * len(part))
-                sql = f"SELECT {select} FROM {table} WHERE {where} IN ({marks})"  # noqa: S608
-                params = part
-            cur.execute(sql, params)
-            for row in cur.fetchall():
-                yield tuple(
-                    d(v) if d is not None and v is not None else v
-                    for d, v in zip(decode, row, strict=True)
-                )
-
-
-# --- the actor a job runs as ---------------------------------------------------------------------
-
-
-def _actor_to_json(actor: Actor) -> dict[str, Any]:
-    scope = actor.scope
-    return {
-        "kind": str(actor.kind),
-        "id": actor.id,
-        "name": actor.name,
-        "org_id": actor.org_id,
-        "request_id": actor.request_id,
-        "superuser": actor.superuser,
-        "permissions": sorted(actor.permissions),
-        "scope": {
-            k: sorted(v) if isinstance(v, frozenset) else v for k, v in asdict(scope).items()
-        },
-    }
-
-
-def _actor_from_json(data: dict[str, Any]) -> Actor:
-    scope = data.get("scope") or {}
-    return Actor(
-        ActorKind(data["kind"]),
-        data.get("id"),
-        data.get("name", ""),
-        data.get("request_id", ""),
-        data.get("org_id"),
-        permissions=frozenset(data.get("permissions", ())),
-        scope=DataScope(
-            **{k: frozenset(v) if isinstance(v, list) else v for k, v in scope.items()}
-        ),
-        superuser=bool(data.get("superuser")),
-    )
-
-
-def job_actor(job: ImportJob) -> Actor:
-    """The uploader as they were at upload time: the job acts with the rights they had."""
-    return _actor_from_json(job.actor)
-
-
 # --- starting a job -------------------------------------------------------------------------------
 
 
@@ -357,8 +226,11 @@ def start_import(
         )
     if len(file_bytes) > max_file_bytes():
         raise file_too_large()
-    check_xlsx(file_bytes, importer.spec, max_rows=max_rows_for(importer))
-    return _create_job(actor, importer, file_bytes, filename, mode)
+    check = check_xlsx(file_bytes, importer.spec, max_rows=max_rows_for(importer))
+    job = _create_job(actor, importer, file_bytes, filename, mode)
+    # not stored: shown once, at upload (unknown columns are ignored, never silently)
+    job.warnings = warnings_for(check)  # type: ignore[attr-defined]
+    return job
 
 
 @transaction.atomic(durable=True)
@@ -413,43 +285,7 @@ class _Progress:
 
 
 def _write_progress(job_id: uuid.UUID, processed: int) -> None:
-    ImportJob.objects.filter(pk=job_id).update(processed=processed, updated_at=timezone.now())
-
-
-class _SideProgress:
-    """Progress during the apply transaction, committed through a second connection.
-
-    Only on PostgreSQL: SQLite has one writer, which is the apply transaction itself. The
-    job row is not touched by the apply transaction until its last statement, so the side
-    connection never waits for it (and a short lock_timeout guards that promise)."""
-
-    def __init__(self) -> None:
-        self.conn: Any = None
-        main = connections[DEFAULT_DB_ALIAS]
-        # Inside an outer transaction (a caller's, a test's) the job row is not committed:
-        # nobody could see the progress, and the side connection would wait on its lock.
-        if main.vendor == "postgresql" and not main.in_atomic_block:
-            self.conn = type(main)(dict(main.settings_dict), DEFAULT_DB_ALIAS)
-
-    def __call__(self, job_id: uuid.UUID, processed: int) -> None:
-        if self.conn is None:
-            return
-        try:
-            with self.conn.cursor() as cur:
-                if not getattr(self, "_ready", False):
-                    cur.execute("SET lock_timeout = '2s'")
-                    self._ready = True
-                cur.execute(
-                    f"UPDATE {ImportJob._meta.db_table} SET processed = %s, updated_at = %s "  # noqa: S608
-                    "WHERE id = %s",
-                    [processed, timezone.now(), job_id],
-                )
-        except Exception:
-            log.warning("could not record import progress for %s", job_id, exc_info=True)
-
-    def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
+    ImportJob.objects.filter(pk=job_id).update(processed=processed, updated_at=clock.wall_now())
 
 
 def run_import(job_id: uuid.UUID) -> str:
@@ -467,7 +303,7 @@ def run_import(job_id: uuid.UUID) -> str:
                 IMPORT_FLOW,
                 "start",
                 actor=actor,
-                extra_updates={"started_at": timezone.now(), "processed": 0},
+                extra_updates={"started_at": clock.wall_now(), "processed": 0},
             )
             ImportJob.objects.filter(pk=job_id).update(attempts=F("attempts") + 1)
     except InvalidTransition:
@@ -489,39 +325,52 @@ def run_import(job_id: uuid.UUID) -> str:
 
 def _run(job: ImportJob, actor: Actor) -> str:
     importer = get_importer(job.importer_key)
+    with RunStore(importer.spec) as store:
+        try:
+            session = _validate(job, actor, importer, store)
+        except ExcelFileError as exc:
+            _fail(job.pk, actor, exc.code, str(exc.message))
+            return ImportStatus.FAILED
+        return _finish(job, actor, importer, store, session)
+
+
+def _validate(job: ImportJob, actor: Actor, importer: Importer, store: RunStore) -> Any:
+    """Read the file once, in chunks: parse, validate, and keep each chunk in `store`."""
     data = bytes(ImportJobFile.objects.get(job_id=job.pk, kind=UPLOAD).data)
-    try:
-        parsed = read_xlsx(data, importer.spec, max_rows=max_rows_for(importer))
-    except ExcelFileError as exc:
-        _fail(job.pk, actor, exc.code, str(exc.message))
-        return ImportStatus.FAILED
-    total = len(parsed.rows)
-    ImportJob.objects.filter(pk=job.pk).update(
-        total_rows=total, processed=0, updated_at=timezone.now()
+    max_rows = max_rows_for(importer)
+    check = check_xlsx(data, importer.spec, max_rows=max_rows)
+    ImportJob.objects.filter(pk=job.pk).update(  # an upper bound until every row is read
+        total_rows=max(check.valued_rows - 1, 0), processed=0, updated_at=clock.wall_now()
     )
     progress = _Progress(job.pk, _write_progress)
-    parse_bad = {e.row for e in parsed.errors}
-    candidates = parsed.rows_without(parse_bad)
-    domain_errors = importer.validate_rows(candidates, actor=actor, progress=progress)
-    errors = sorted([*parsed.errors, *domain_errors], key=lambda e: e.row)
-    bad = {e.row for e in errors}
-    valid = [r for r in candidates if r.number not in bad]
-    progress(total, force=True)
-    error_file = (
-        error_file_bytes(
-            importer.spec, errors, {r.number: r.raw for r in parsed.rows if r.number in bad}
+    session = importer.start_session(actor=actor)
+    size = importer.chunk_rows or max_rows + 1
+    for batch in iter_row_batches(data, importer.spec, max_rows=max_rows, check=check, size=size):
+        parse_bad = {e.row for e in batch.errors}
+        done = store.total_rows
+        domain_errors = importer.validate_chunk(
+            [r for r in batch.rows if r.number not in parse_bad],
+            actor=actor,
+            progress=lambda n, done=done: progress(done + n),
+            session=session,
         )
-        if errors
-        else None
-    )
+        store.add(batch.rows, [*batch.errors, *domain_errors])
+        del batch, domain_errors
+    store.add_late(importer.finish_validation(actor=actor, session=session))
+    progress(store.total_rows, force=True)
+    return session
+
+
+def _finish(job: ImportJob, actor: Actor, importer: Importer, store: RunStore, session: Any) -> str:
+    error_file = store.error_file()
     summary = {
-        "total_rows": total,
-        "valid_rows": len(valid),
-        "error_rows": len(bad),
-        "error_sample": [e.as_dict() for e in errors[:ERROR_SAMPLE_SIZE]],
+        "total_rows": store.total_rows,
+        "valid_rows": store.valid_rows,
+        "error_rows": store.error_rows,
+        "error_sample": store.sample(ERROR_SAMPLE_SIZE),
         "has_error_file": error_file is not None,
     }
-    if errors and job.mode == ImportMode.ALL_OR_NOTHING:
+    if store.error_count and job.mode == ImportMode.ALL_OR_NOTHING:
         with transaction.atomic():
             _store_file(job.pk, ERRORS, error_file)
             apply_transition(
@@ -535,9 +384,10 @@ def _run(job: ImportJob, actor: Actor) -> str:
                     **summary,
                     "failure_code": "rows_invalid",
                     "failure_message": str(
-                        _("%(n)s rows are not valid; nothing was imported.") % {"n": len(bad)}
+                        _("%(n)s rows are not valid; nothing was imported.")
+                        % {"n": store.error_rows}
                     ),
-                    "finished_at": timezone.now(),
+                    "finished_at": clock.wall_now(),
                 },
             )
         return ImportStatus.FAILED
@@ -551,10 +401,10 @@ def _run(job: ImportJob, actor: Actor) -> str:
             actor=actor,
             extra_updates={**summary, "processed": 0},
         )
-    side = _SideProgress()
+    side = SideProgress()
     try:
         with transaction.atomic(durable=True):
-            counts = importer.apply(valid, actor=actor, progress=_Progress(job.pk, side))
+            counts = _apply(job, actor, importer, store, session, _Progress(job.pk, side))
             if counts.created or counts.updated:
                 audit.record(
                     actor=actor,
@@ -569,7 +419,7 @@ def _run(job: ImportJob, actor: Actor) -> str:
                         "created": counts.created,
                         "updated": counts.updated,
                         "unchanged": counts.unchanged,
-                        "error_rows": len(bad),
+                        "error_rows": store.error_rows,
                         **counts.details,
                     },
                     org_id=job.org_id,
@@ -586,13 +436,39 @@ def _run(job: ImportJob, actor: Actor) -> str:
                     "created_count": counts.created,
                     "updated_count": counts.updated,
                     "unchanged_count": counts.unchanged,
-                    "processed": len(valid),
-                    "finished_at": timezone.now(),
+                    "processed": store.valid_rows,
+                    "finished_at": clock.wall_now(),
                 },
             )
     finally:
         side.close()
     return ImportStatus.DONE
+
+
+def _apply(
+    job: ImportJob,
+    actor: Actor,
+    importer: Importer,
+    store: RunStore,
+    session: Any,
+    progress: _Progress,
+) -> ApplyCounts:
+    """The valid rows, chunk by chunk, inside the caller's transaction."""
+    counts = ApplyCounts()
+    done = 0
+    for rows in store.valid_batches():
+        counts.add(
+            importer.apply_chunk(
+                rows,
+                actor=actor,
+                progress=lambda n, done=done: progress(done + n),
+                session=session,
+            )
+        )
+        done += len(rows)
+    if not done:  # nothing valid: the importer still sees its (empty) apply
+        counts.add(importer.apply_chunk([], actor=actor, progress=progress, session=session))
+    return counts
 
 
 def _store_file(job_id: uuid.UUID, kind: str, data: bytes | None) -> None:
@@ -613,7 +489,7 @@ def _fail(job_id: uuid.UUID, actor: Actor, code: str, message: str) -> None:
                 extra_updates={
                     "failure_code": code[:64],
                     "failure_message": message,
-                    "finished_at": timezone.now(),
+                    "finished_at": clock.wall_now(),
                 },
             )
     except InvalidTransition:
@@ -625,7 +501,7 @@ def requeue_stale_jobs(*, older_than: dt.timedelta = STALE_AFTER) -> int:
     at most MAX_ATTEMPTS times; pending jobs whose enqueue was lost are enqueued again.
     Their apply transaction was rolled back by the database, so a rerun starts clean.
     Meant for the worker's housekeeping loop."""
-    cutoff = timezone.now() - older_than
+    cutoff = clock.wall_now() - older_than
     system = Actor.system("import-sweeper")
     sent = 0
     stale = ImportJob.objects.filter(
@@ -639,7 +515,7 @@ def requeue_stale_jobs(*, older_than: dt.timedelta = STALE_AFTER) -> int:
                     # lease: a compare-and-set on the timestamp so two sweepers enqueue once
                     if not ImportJob.objects.filter(
                         pk=job_id, status=status, updated_at__lt=cutoff
-                    ).update(updated_at=timezone.now()):
+                    ).update(updated_at=clock.wall_now()):
                         continue
                 elif attempts >= MAX_ATTEMPTS:
                     apply_transition(
@@ -654,7 +530,7 @@ def requeue_stale_jobs(*, older_than: dt.timedelta = STALE_AFTER) -> int:
                             "failure_message": str(
                                 _("The import stopped several times; nothing was imported.")
                             ),
-                            "finished_at": timezone.now(),
+                            "finished_at": clock.wall_now(),
                         },
                     )
                     continue
@@ -669,58 +545,29 @@ def requeue_stale_jobs(*, older_than: dt.timedelta = STALE_AFTER) -> int:
     return sent
 
 
-# --- reading jobs ---------------------------------------------------------------------------------
+# Bulk SQL lives in `bulk`, reading jobs in `import_jobs`; re-exported here so that callers
+# use one module.
+from .bulk import insert_rows, rows_by_keys  # noqa: E402
+from .import_jobs import (  # noqa: E402
+    error_file_name,
+    get_job,
+    is_running,
+    job_actor,
+    job_file,
+    list_jobs,
+    percent,
+    set_scope_org_ids,
+)
 
-
-def list_jobs(*, actor: Actor, see_all: bool = False) -> QuerySet[ImportJob]:
-    """The actor's own jobs, newest first; `see_all` (staff) shows everybody's."""
-    qs = ImportJob.objects.order_by("-created_at")
-    if not see_all:
-        if actor.id is None:
-            return qs.none()
-        qs = qs.filter(created_by_id=actor.id)
-    return qs
-
-
-def get_job(*, actor: Actor, job_id: uuid.UUID | str, see_all: bool = False) -> ImportJob:
-    """One job of the actor's (any job for staff); anything else is NotFound."""
-    try:
-        job_id = uuid.UUID(str(job_id))
-    except ValueError:
-        raise NotFound() from None
-    job = list_jobs(actor=actor, see_all=see_all).filter(pk=job_id).first()
-    if job is None:
-        raise NotFound()
-    return job
-
-
-def job_file(job: ImportJob, kind: str = ERRORS) -> bytes | None:
-    data = (
-        ImportJobFile.objects.filter(job_id=job.pk, kind=kind)
-        .values_list("data", flat=True)
-        .first()
-    )
-    return bytes(data) if data is not None else None
-
-
-def error_file_name(job: ImportJob) -> str:
-    stem = job.filename.rsplit(".", 1)[0] or "import"
-    return f"{stem}-错误.xlsx"
-
-
-def is_running(job: ImportJob) -> bool:
-    return job.status in (ImportStatus.PENDING, ImportStatus.VALIDATING, ImportStatus.IMPORTING)
-
-
-def percent(job: ImportJob) -> int | None:
-    """0-100 for the progress bar; None while the figure is unknown (queued, or applying on
-    SQLite where progress inside the apply transaction is not visible)."""
-    if job.status == ImportStatus.DONE:
-        return 100
-    if job.status == ImportStatus.VALIDATING and job.total_rows:
-        return min(99, job.processed * 50 // job.total_rows)
-    if job.status == ImportStatus.IMPORTING:
-        if job.valid_rows and job.processed:
-            return min(99, 50 + job.processed * 50 // job.valid_rows)
-        return 50
-    return None
+__all__ = [
+    "error_file_name",
+    "get_job",
+    "insert_rows",
+    "is_running",
+    "job_actor",
+    "job_file",
+    "list_jobs",
+    "percent",
+    "rows_by_keys",
+    "set_scope_org_ids",
+]

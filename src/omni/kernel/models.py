@@ -206,3 +206,14 @@ class ThrottleHit(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["key", "at"])]
+
+
+class BusinessClock(models.Model):
+    """The one row (pk 1) that moves business time on a demo or test instance
+    (`kernel.clock`). No row: business time is wall time."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    business_at = models.DateTimeField()  # the business time that was set ...
+    wall_at = models.DateTimeField()  # ... at this wall time
+    frozen = models.BooleanField(default=False)  # stays at business_at instead of running on
+    set_by = models.CharField(max_length=150, blank=True)

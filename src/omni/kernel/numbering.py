@@ -13,8 +13,8 @@ import datetime as dt
 import re
 
 from django.db import connection
-from django.utils import timezone
 
+from . import clock
 from .models import DocumentSequence
 
 DOC_TYPE = re.compile(r"^[A-Z]{2,6}$")
@@ -26,7 +26,7 @@ def next_number(org_id: int, doc_type: str, *, day: dt.date | None = None) -> st
         raise ValueError(f"document type must be 2-6 capital letters, got {doc_type!r}")
     if not connection.in_atomic_block:
         raise RuntimeError("next_number must run inside the transaction that saves the document")
-    day = day or timezone.localdate()
+    day = day or clock.today()
     value = _bump(org_id, doc_type, day)
     if value is None:  # first number of the day: create the counter row, then take one
         DocumentSequence.objects.bulk_create(

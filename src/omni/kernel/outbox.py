@@ -26,9 +26,11 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
-from django.utils import timezone
 from django_tasks import task
 
+from . import clock
+from .actors import Actor
+from .errors import Conflict, NotFound
 from .models import OutboxEvent, OutboxStatus, ProcessedEvent
 
 log = logging.getLogger("omni.outbox")
@@ -88,7 +90,7 @@ def publish(event_type: str, payload: dict[str, Any], *, org_id: int | None = No
 
 
 def _now() -> dt.datetime:
-    return timezone.now()
+    return clock.wall_now()  # retries follow real time, a frozen clock must not stall them
 
 
 def _enqueue(event_id: str) -> None:
@@ -180,3 +182,32 @@ def list_events(*, status: str | None = None, event_type: str | None = None):
 
 def find_event(event_id: uuid.UUID) -> OutboxEvent | None:
     return OutboxEvent.objects.filter(pk=event_id).first()
+
+
+# --- operators (the API): every organisation's events, enterprise-wide scopes only -------------
+
+
+def _require_operator(actor: Actor, permission: str) -> None:
+    """The outbox carries every organisation's events: an operator needs the permission and
+    an enterprise-wide data scope; anybody else sees no outbox at all (404)."""
+    actor.require(permission)
+    if not actor.scope.everything:
+        raise NotFound()
+
+
+def list_events_for(
+    *, actor: Actor, status: str | None = None, event_type: str | None = None
+) -> Any:
+    """`list_events` for an operator (system.outbox.view)."""
+    _require_operator(actor, "system.outbox.view")
+    return list_events(status=status, event_type=event_type)
+
+
+def retry_event(*, actor: Actor, event_id: uuid.UUID) -> OutboxEvent | None:
+    """An operator gives a failed event a fresh set of attempts (system.outbox.edit)."""
+    _require_operator(actor, "system.outbox.edit")
+    if find_event(event_id) is None:
+        raise NotFound()
+    if not retry_failed(event_id):
+        raise Conflict("event_not_failed", details={"event_id": str(event_id)})
+    return find_event(event_id)

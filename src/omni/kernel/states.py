@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, models
-from django.utils import timezone
 
+from . import clock
 from .actors import Actor
 from .errors import InvalidTransition
 from .models import StateHistory
@@ -92,7 +92,7 @@ def apply_transition(
         "updated_at" in {f.name for f in model._meta.concrete_fields}
         and "updated_at" not in updates
     ):
-        updates["updated_at"] = timezone.now()
+        updates["updated_at"] = clock.wall_now()  # as auto_now
     changed = (
         model._default_manager.filter(pk=pk, **{f"{field}__in": tr.sources}).update(**updates)
         if current is not None

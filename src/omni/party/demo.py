@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from typing import Any
 
 from omni.kernel.actors import Actor
+from omni.tenancy.selectors import organizations, regions, sales_regions
+from omni.tenancy.services.organizations import create_organization
+from omni.tenancy.services.regions import load_regions
 
-from .models import Customer, CustomerClass, CustomerLevel, Organization, Region, SalesRegion
+from .models import Customer, CustomerClass, CustomerLevel
 from .services import customers as customer_services
 from .services.customers import CustomerData
-from .services.organizations import create_organization
-from .services.regions import load_regions
 
 SEED = 20261123
 
@@ -100,7 +102,7 @@ class PartyDemo:
 
 
 def _org(actor, code, name, kind, parent):
-    existing = Organization.objects.filter(code=code).first()
+    existing = organizations().filter(code=code).first()
     if existing:
         return existing, 0
     return create_organization(
@@ -130,7 +132,7 @@ def load_party_demo(*, actor: Actor) -> PartyDemo:
     levels = [lv.pk for lv in CustomerLevel.objects.order_by("rank")]
 
     customers_created = 0
-    sales_orgs: list[tuple[Organization, list[str]]] = []
+    sales_orgs: list[tuple[Any, list[str]]] = []
     for (sub_code, sub_name), sales in STRUCTURE.items():
         sub, n = _org(actor, sub_code, sub_name, "subsidiary", group)
         orgs_created += n
@@ -139,13 +141,13 @@ def load_party_demo(*, actor: Actor) -> PartyDemo:
             orgs_created += n
             demo.org_ids[so_code] = so.pk
             sales_orgs.append((so, provinces))
-            area, _ = SalesRegion.objects.get_or_create(
+            area, _ = sales_regions().get_or_create(
                 code=f"{so_code}-AREA",
                 defaults={"org": so, "name": so_name.replace("销售组织", "大区"), "kind": "area"},
             )
             for prov in provinces:
-                province = Region.objects.get(pk=prov)
-                district, made = SalesRegion.objects.get_or_create(
+                province = regions().get(pk=prov)
+                district, made = sales_regions().get_or_create(
                     code=f"{so_code}-{prov[:2]}",
                     defaults={
                         "org": so,
@@ -160,25 +162,25 @@ def load_party_demo(*, actor: Actor) -> PartyDemo:
     demo.created["organizations"] = orgs_created
 
     existing = set(Customer.objects.values_list("code", flat=True))
-    store_uppers: list[tuple[int, Organization, str, int]] = []
+    store_uppers: list[tuple[int, Any, str, int]] = []
     for so, provinces in sales_orgs:
         for prov in provinces:
             districts = list(
-                Region.objects.filter(parent__parent_id=prov)
+                regions()
+                .filter(parent__parent_id=prov)
                 .order_by("code")
                 .values_list("code", "parent__name", "name")
             )
             if not districts:  # municipalities list districts under 市辖区 too; fall back to cities
                 districts = list(
-                    Region.objects.filter(parent_id=prov)
+                    regions()
+                    .filter(parent_id=prov)
                     .order_by("code")
                     .values_list("code", "name", "name")
                 )
             for i in range(L1_PER_PROVINCE):
                 d_code, city, _district = rng.choice(districts)
-                city_label = (
-                    city if city not in ("市辖区", "县") else Region.objects.get(pk=prov).name
-                )
+                city_label = city if city not in ("市辖区", "县") else regions().get(pk=prov).name
                 code = f"D{prov[:2]}{i + 1:03d}"
                 name = f"{city_label.rstrip('市')}{rng.choice(TRADE)}{rng.choice(SUFFIX_L1)}"
                 l1, made = _customer(
@@ -226,7 +228,7 @@ def load_party_demo(*, actor: Actor) -> PartyDemo:
                     store_uppers.append((l2.pk, so, d2, demo.sales_region_ids[prov]))
     for k in range(STORES):
         upper_id, so, d_code, sr = store_uppers[(k * 7) % len(store_uppers)]
-        district = Region.objects.get(pk=d_code)
+        district = regions().get(pk=d_code)
         name = f"{district.name.rstrip('区县市')}{rng.choice(TRADE)}{rng.choice(STORE_WORDS)}"
         store, made = _customer(
             actor,

@@ -1,4 +1,6 @@
-"""Party tables. Private to the app: other apps use string foreign keys and selectors."""
+"""Party tables. Private to the app: other apps use string foreign keys and selectors.
+
+Organisations, administrative regions and sales regions live in `omni.tenancy`."""
 
 from __future__ import annotations
 
@@ -9,71 +11,6 @@ from django.utils.translation import gettext_lazy as _
 from omni.kernel.jsonutil import UnicodeJSONEncoder
 
 from .states import ApplicationStatus, CustomerStatus
-
-
-class OrgKind(models.TextChoices):
-    GROUP = "group", _("Enterprise group")
-    SUBSIDIARY = "subsidiary", _("Subsidiary")
-    SALES_ORG = "sales_org", _("Sales organisation")
-    DEPARTMENT = "department", _("Department")
-
-
-class Organization(models.Model):
-    """集团 / 子公司 / 销售组织 / 部门, as a tree. `path` = "/1/4/9/" (ids from the root)
-    makes subtree queries one indexed prefix match."""
-
-    code = models.CharField(max_length=32, unique=True)
-    name = models.CharField(max_length=100)
-    kind = models.CharField(max_length=16, choices=OrgKind.choices)
-    parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
-    )
-    path = models.CharField(max_length=255, db_index=True, editable=False)
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class RegionLevel(models.IntegerChoices):
-    PROVINCE = 1, _("Province")
-    CITY = 2, _("City")
-    DISTRICT = 3, _("District")
-
-
-class Region(models.Model):
-    """China's administrative divisions (GB/T 2260 codes), loaded from a data package."""
-
-    code = models.CharField(max_length=12, primary_key=True)
-    name = models.CharField(max_length=60)
-    level = models.PositiveSmallIntegerField(choices=RegionLevel.choices)
-    parent = models.ForeignKey("self", null=True, on_delete=models.PROTECT, related_name="children")
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class SalesRegionKind(models.TextChoices):
-    AREA = "area", _("Sales area")  # 大区
-    DISTRICT = "district", _("Sales district")  # 片区
-
-
-class SalesRegion(models.Model):
-    """The brand's own sales regions (大区/片区), mapped onto administrative regions."""
-
-    org = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="sales_regions")
-    code = models.CharField(max_length=32, unique=True)
-    name = models.CharField(max_length=60)
-    kind = models.CharField(max_length=16, choices=SalesRegionKind.choices)
-    parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
-    )
-    regions = models.ManyToManyField(Region, blank=True, related_name="sales_regions")
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class CustomerClass(models.Model):
@@ -105,7 +42,9 @@ class CustomerKind(models.TextChoices):
 
 
 class Customer(models.Model):
-    org = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="customers")
+    org = models.ForeignKey(
+        "tenancy.Organization", on_delete=models.PROTECT, related_name="customers"
+    )
     code = models.CharField(max_length=32, unique=True)
     name = models.CharField(max_length=120)
     short_name = models.CharField(max_length=60, blank=True)
@@ -114,9 +53,11 @@ class Customer(models.Model):
         CustomerClass, null=True, blank=True, on_delete=models.PROTECT
     )
     level = models.ForeignKey(CustomerLevel, null=True, blank=True, on_delete=models.PROTECT)
-    sales_region = models.ForeignKey(SalesRegion, null=True, blank=True, on_delete=models.PROTECT)
+    sales_region = models.ForeignKey(
+        "tenancy.SalesRegion", null=True, blank=True, on_delete=models.PROTECT
+    )
     region = models.ForeignKey(
-        Region,
+        "tenancy.Region",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -167,10 +108,10 @@ class Contact(models.Model):
 
 class Address(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="addresses")
-    province = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
-    city = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    province = models.ForeignKey("tenancy.Region", on_delete=models.PROTECT, related_name="+")
+    city = models.ForeignKey("tenancy.Region", on_delete=models.PROTECT, related_name="+")
     district = models.ForeignKey(
-        Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "tenancy.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     street = models.CharField(max_length=200)
     receiver = models.CharField(max_length=60)
@@ -186,7 +127,9 @@ class BankAccount(models.Model):
 
 
 class Supplier(models.Model):
-    org = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="suppliers")
+    org = models.ForeignKey(
+        "tenancy.Organization", on_delete=models.PROTECT, related_name="suppliers"
+    )
     code = models.CharField(max_length=32, unique=True)
     name = models.CharField(max_length=120)
     contact_name = models.CharField(max_length=60, blank=True)
@@ -200,7 +143,7 @@ class Supplier(models.Model):
 class Invitation(models.Model):
     """An invitation link (邀请链接) for prospective dealers; the token is in the URL."""
 
-    org = models.ForeignKey(Organization, on_delete=models.PROTECT)
+    org = models.ForeignKey("tenancy.Organization", on_delete=models.PROTECT)
     token = models.CharField(max_length=64, unique=True)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -214,7 +157,7 @@ class DealerApplication(models.Model):
     """申请加盟: a prospective dealer's application, reviewed by the brand."""
 
     org = models.ForeignKey(
-        Organization,
+        "tenancy.Organization",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -224,7 +167,7 @@ class DealerApplication(models.Model):
     company_name = models.CharField(max_length=120)
     contact_name = models.CharField(max_length=60)
     phone = models.CharField(max_length=20)
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey("tenancy.Region", on_delete=models.PROTECT, related_name="+")
     address = models.CharField(max_length=200, blank=True)
     business_scope = models.TextField(blank=True)
     tax_number = models.CharField(max_length=20, blank=True)

@@ -1,4 +1,5 @@
-"""Reads, always through the actor's data scope. Out of scope = does not exist (404)."""
+"""Reads, always through the actor's data scope (the one rule, `omni.tenancy.scope`).
+Out of scope = does not exist (404). Organisations and sales regions: `omni.tenancy.selectors`."""
 
 from __future__ import annotations
 
@@ -8,99 +9,47 @@ from django.db.models import Q, QuerySet
 
 from omni.kernel.actors import Actor
 from omni.kernel.errors import NotFound
+from omni.tenancy.scope import SELF, Mode, scope_q, scoped
+from omni.tenancy.selectors import sales_region_subtree
 
 from .models import (
+    Address,
+    Contact,
     Customer,
     CustomerClass,
     CustomerLevel,
     DealerApplication,
-    Organization,
-    Region,
-    SalesRegion,
     Supplier,
 )
 from .types import CustomerRef
 
 
-def _org_paths(org_ids) -> list[str]:
-    return list(Organization.objects.filter(pk__in=org_ids).values_list("path", flat=True))
+def customers_q(actor: Actor, permission: str | None = None, mode: Mode = "read") -> Q | None:
+    """The one scope rule (`tenancy.scope`) applied to customers: organisation subtree,
+    sales-region subtree, assigned customers, own records (account manager or creator), and
+    for a dealer its own customer and the lower-level customers that order from it."""
+    return scope_q(
+        actor,
+        permission,
+        mode,
+        org="org",
+        sales_region="sales_region",
+        customer=SELF,
+        owner=("account_manager", "created_by"),
+    )
 
 
-def _region_subtree_ids(region_ids) -> set[int]:
-    ids = set(region_ids)
-    frontier = set(region_ids)
-    while frontier:  # sales regions are two or three levels deep
-        frontier = (
-            set(SalesRegion.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
-            - ids
-        )
-        ids |= frontier
-    return ids
-
-
-def _org_q(actor: Actor, field: str) -> Q | None:
-    """Q for rows whose organisation lies in the actor's organisation subtrees."""
-    paths = _org_paths(actor.scope.org_ids)
-    if not paths:
-        return None
-    q = Q()
-    for p in paths:
-        q |= Q(**{f"{field}__path__startswith": p})
-    return q
-
-
-def scoped_customers(actor: Actor) -> QuerySet[Customer]:
-    s = actor.scope
-    qs = Customer.objects.all()
-    if s.everything:
-        return qs
-    if s.bound_customer_id is not None:
-        # A dealer sees itself and the lower-level customers that order from it (B2B2b).
-        return qs.filter(Q(pk=s.bound_customer_id) | Q(upper_id=s.bound_customer_id))
-    q = Q(pk__in=[])
-    if org_q := _org_q(actor, "org"):
-        q |= org_q
-    if s.sales_region_ids:
-        q |= Q(sales_region_id__in=_region_subtree_ids(s.sales_region_ids))
-    if s.customer_ids:
-        q |= Q(pk__in=s.customer_ids)
-    if s.own_user_id is not None:
-        q |= Q(account_manager_id=s.own_user_id) | Q(created_by_id=s.own_user_id)
-    return qs.filter(q)
-
-
-def scoped_organizations(actor: Actor) -> QuerySet[Organization]:
-    s = actor.scope
-    qs = Organization.objects.all()
-    if s.everything:
-        return qs
-    q = Q(pk__in=[])
-    for path in _org_paths(s.org_ids):
-        q |= Q(path__startswith=path)
-    return qs.filter(q)
-
-
-def scoped_suppliers(actor: Actor) -> QuerySet[Supplier]:
-    s = actor.scope
-    if s.everything:
-        return Supplier.objects.all()
-    org_q = _org_q(actor, "org")
-    return Supplier.objects.filter(org_q) if org_q else Supplier.objects.none()
-
-
-def scoped_applications(actor: Actor) -> QuerySet[DealerApplication]:
-    """Applications are reviewed by brand staff of the organisation they applied to;
-    applications without an organisation are visible to enterprise-wide reviewers only."""
-    s = actor.scope
-    if s.everything:
-        return DealerApplication.objects.all()
-    org_q = _org_q(actor, "org")
-    return DealerApplication.objects.filter(org_q) if org_q else DealerApplication.objects.none()
+CUSTOMER_VIEW = "party.customer.view"
+APPLICATION_VIEW = "party.application.view"
+SUPPLIER_VIEW = "party.supplier.view"
+CUSTOMER_EXPORT = "party.customer.export"
 
 
 def list_customers(
     actor: Actor,
     *,
+    permission: str | None = CUSTOMER_VIEW,
+    mode: Mode = "read",
     search: str = "",
     status: str = "",
     kind: str = "",
@@ -111,8 +60,15 @@ def list_customers(
     province_code: str = "",
     tag: str = "",
     ordering: str = "code",
+    export: bool = False,
 ) -> QuerySet[Customer]:
-    qs = scoped_customers(actor).select_related(
+    """Customers the actor may `mode`, filtered and ordered. Requires `permission` (the view
+    permission; `None` for a scope-only read by a service or form that has checked its own)
+    and, for the rows of an Excel export (`export`), the export permission as well."""
+    qs = _customers(actor, permission, mode)
+    if export:
+        actor.require(CUSTOMER_EXPORT)
+    qs = qs.select_related(
         "org", "customer_class", "level", "sales_region", "region", "upper", "account_manager"
     )
     if search:
@@ -126,7 +82,7 @@ def list_customers(
     if org_id:
         qs = qs.filter(org_id=org_id)
     if sales_region_id:
-        qs = qs.filter(sales_region_id__in=_region_subtree_ids([sales_region_id]))
+        qs = qs.filter(sales_region_id__in=sales_region_subtree(sales_region_id))
     if class_id:
         qs = qs.filter(customer_class_id=class_id)
     if level_id:
@@ -141,9 +97,24 @@ def list_customers(
     return qs.order_by(ordering if key in allowed else "code", "pk")
 
 
-def get_customer(actor: Actor, customer_id: int) -> Customer:
+def _customers(actor: Actor, permission: str | None, mode: Mode) -> QuerySet[Customer]:
+    q = customers_q(actor, permission, mode)
+    return Customer.objects.all() if q is None else Customer.objects.filter(q)
+
+
+def list_customers_in_scope(
+    actor: Actor, permission: str | None = None, mode: Mode = "read"
+) -> QuerySet[Customer]:
+    """The bare scope rule on customers: unordered, nothing joined, no permission unless
+    given (bulk services, form choices, and tenancy's directory for access and catalog)."""
+    return _customers(actor, permission, mode)
+
+
+def get_customer(
+    actor: Actor, customer_id: int, *, permission: str | None = CUSTOMER_VIEW, mode: Mode = "read"
+) -> Customer:
     customer = (
-        scoped_customers(actor)
+        _customers(actor, permission, mode)
         .select_related("org", "customer_class", "level", "sales_region", "region", "upper")
         .filter(pk=customer_id)
         .first()
@@ -151,6 +122,38 @@ def get_customer(actor: Actor, customer_id: int) -> Customer:
     if customer is None:
         raise NotFound(details={"customer_id": customer_id})
     return customer
+
+
+def list_contacts(actor: Actor, customer_id: int) -> QuerySet[Contact]:
+    """The contacts of a customer the actor may view, primary first."""
+    return get_customer(actor, customer_id).contacts.order_by("-is_primary", "pk")
+
+
+def list_addresses(actor: Actor, customer_id: int) -> QuerySet[Address]:
+    """The delivery addresses of a customer the actor may view, the default first."""
+    return get_customer(actor, customer_id).addresses.order_by("-is_default", "pk")
+
+
+def list_suppliers(
+    actor: Actor, *, permission: str | None = SUPPLIER_VIEW, mode: Mode = "read"
+) -> QuerySet[Supplier]:
+    return scoped(Supplier.objects.all(), actor, permission, mode, org="org").order_by("code")
+
+
+def list_applications(
+    actor: Actor,
+    *,
+    permission: str | None = APPLICATION_VIEW,
+    mode: Mode = "read",
+    status: str = "",
+) -> QuerySet[DealerApplication]:
+    """Applications are reviewed by brand staff of the organisation they applied to;
+    applications without an organisation are visible to enterprise-wide reviewers only.
+    Newest first."""
+    qs = scoped(DealerApplication.objects.all(), actor, permission, mode, org="org")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-created_at", "-pk")
 
 
 def customer_ref(customer: Customer) -> CustomerRef:
@@ -166,9 +169,15 @@ def customer_ref(customer: Customer) -> CustomerRef:
     )
 
 
-def get_application(actor: Actor, application_id: int) -> DealerApplication:
+def get_application(
+    actor: Actor,
+    application_id: int,
+    *,
+    permission: str | None = APPLICATION_VIEW,
+    mode: Mode = "read",
+) -> DealerApplication:
     app = (
-        scoped_applications(actor)
+        scoped(DealerApplication.objects.all(), actor, permission, mode, org="org")
         .select_related("region", "org", "customer")
         .filter(pk=application_id)
         .first()
@@ -178,34 +187,17 @@ def get_application(actor: Actor, application_id: int) -> DealerApplication:
     return app
 
 
-def region_children(parent_code: str | None) -> QuerySet[Region]:
-    if parent_code:
-        return Region.objects.filter(parent_id=parent_code).order_by("code")
-    return Region.objects.filter(level=1).order_by("code")
-
-
-def list_classes() -> QuerySet[CustomerClass]:
+def list_classes(actor: Actor | None = None) -> QuerySet[CustomerClass]:
+    """Customer classes (enterprise-wide reference data). Without an actor: choices for a
+    form; with one: the list as the customer pages and the API show it (needs the customer
+    view permission)."""
+    if actor is not None:
+        actor.require(CUSTOMER_VIEW)
     return CustomerClass.objects.order_by("code")
 
 
-def list_levels() -> QuerySet[CustomerLevel]:
+def list_levels(actor: Actor | None = None) -> QuerySet[CustomerLevel]:
+    """Customer levels, lowest rank first (see `list_classes` for the actor)."""
+    if actor is not None:
+        actor.require(CUSTOMER_VIEW)
     return CustomerLevel.objects.order_by("rank", "code")
-
-
-def list_sales_regions(actor: Actor) -> QuerySet[SalesRegion]:
-    s = actor.scope
-    qs = SalesRegion.objects.select_related("org", "parent")
-    if s.everything:
-        return qs.order_by("code")
-    q = Q(pk__in=_region_subtree_ids(s.sales_region_ids)) if s.sales_region_ids else Q(pk__in=[])
-    if org_q := _org_q(actor, "org"):
-        q |= org_q
-    return qs.filter(q).order_by("code")
-
-
-def scoped_org_ids(actor: Actor) -> list[int] | None:
-    """Ids of the organisations in the actor's scope, or None when the scope is everything
-    (for filtering rows of other modules that carry only an `org_id`, such as audit entries)."""
-    if actor.scope.everything:
-        return None
-    return list(scoped_organizations(actor).values_list("pk", flat=True))

@@ -20,6 +20,8 @@ CUSTOMER_FLOW = TransitionTable(
         "exit": Transition({"prospect", "active", "frozen"}, "exited"),
     },
 )
+# Actions that need a reason (for the history and the customer's account manager).
+REASON_REQUIRED = frozenset({"freeze", "exit"})
 
 
 class ApplicationStatus(models.TextChoices):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Iterable
 
 import phonenumbers
 
-from .errors import InvalidPhone, InvalidTaxNumber
+from omni.tenancy.validation import CODE, is_valid_code  # noqa: F401  (one code rule)
 
-CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
+from .errors import InvalidPhone, InvalidTags, InvalidTaxNumber
 
 # GB 32100-2015 unified social credit code (统一社会信用代码): 18 characters, the last a
 # check character over the first 17 with these weights, from this 31-character alphabet.
@@ -36,18 +38,37 @@ def uscc_check_char(first17: str) -> str:
 
 
 def normalize_tax_number(raw: str, field: str = "tax_number") -> str:
-    """Empty, or a valid 18-character unified social credit code (upper-cased)."""
-    text = (raw or "").strip().upper()
+    """Empty, or a valid 18-character unified social credit code (NFKC, trimmed,
+    upper-cased). A placeholder whose first 17 characters are all the same (000000000000000000
+    passes the check character) is refused."""
+    text = unicodedata.normalize("NFKC", raw or "").strip().upper()
     if not text:
         return ""
     if (
         len(text) != 18
         or any(c not in _USCC_ALPHABET for c in text)
+        or len(set(text[:17])) == 1
         or uscc_check_char(text[:17]) != text[17]
     ):
         raise InvalidTaxNumber(details={"field": field, "value": raw})
     return text
 
 
-def is_valid_code(code: str) -> bool:
-    return bool(CODE.match(code or ""))
+MAX_TAGS = 20
+MAX_TAG_LENGTH = 30
+
+
+def normalize_tags(tags: Iterable[str]) -> list[str]:
+    """Tags trimmed, without empties and repeats, sorted; at most MAX_TAGS of at most
+    MAX_TAG_LENGTH characters each. Raises InvalidTags."""
+    found = sorted({t.strip() for t in tags if t and t.strip()})
+    if len(found) > MAX_TAGS or any(len(t) > MAX_TAG_LENGTH for t in found):
+        raise InvalidTags(
+            details={
+                "field": "tags",
+                "count": len(found),
+                "max_tags": MAX_TAGS,
+                "max_length": MAX_TAG_LENGTH,
+            }
+        )
+    return found

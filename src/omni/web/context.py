@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from .nav import NAV, visible_nav
+from .nav import NAV, is_portal, visible_nav
 from .permissions import actor_for
 
 
@@ -12,4 +12,8 @@ def console(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav": NAV}
-    return {"nav": visible_nav(actor_for(request).can)}
+    actor = actor_for(request)
+    return {
+        "nav": visible_nav(actor, is_staff=bool(user.is_staff)),
+        "portal": is_portal(actor),
+    }

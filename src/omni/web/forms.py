@@ -11,9 +11,10 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from omni.access.errors import InvalidCredentials, TooManyAttempts
+from omni.access.errors import InvalidCredentials
 from omni.access.services.logins import check_password_login
 from omni.kernel.requestid import client_ip
+from omni.kernel.throttle import Throttled
 
 
 class DateInput(forms.DateInput):
@@ -21,6 +22,10 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs, format="%Y-%m-%d")
+
+
+def _label(choice: tuple[str, str]) -> str:
+    return choice[1]
 
 
 class AuditFilterForm(forms.Form):
@@ -37,7 +42,10 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args: Any, object_types: Iterable[str] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["object_type"].choices = [("", _("All")), *((t, t) for t in object_types)]
+        from .audit_display import object_type_label
+
+        labelled = sorted(((t, str(object_type_label(t))) for t in object_types), key=_label)
+        self.fields["object_type"].choices = [("", _("All")), *labelled]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -69,9 +77,10 @@ class ThrottledLoginForm(AuthenticationForm):
                     channel="web",
                     request_id=getattr(self.request, "request_id", ""),
                 )
-            except TooManyAttempts:
+            except Throttled:
                 raise forms.ValidationError(
-                    _("Too many failed attempts. Try again in 15 minutes."), code="throttled"
+                    _("Too many failed attempts. Try again in 15 minutes."),
+                    code="too_many_requests",
                 ) from None
             except InvalidCredentials:
                 raise self.get_invalid_login_error() from None

@@ -1,9 +1,14 @@
-"""The console navigation: every SPEC.md area, marked available once it is built.
+"""The navigation: every SPEC.md area, marked available once it is built.
 
 `url_name` is a route in the "web" namespace; areas without one are shown greyed out as
 "not yet available" so users see the whole product map from day one. Items with a
-`permission` are left out of the sidebar for users who do not hold it (their pages answer
-404 to them anyway); `visible_nav(actor)` does the filtering.
+`permission` ("a|b": any one of them) are left out for users who do not hold it, and items
+with a `show` rule for actors it refuses; `visible_nav(actor)` does the filtering, so no
+menu entry ever leads to a page that refuses the user.
+
+Staff use the console navigation (`NAV`); portal users (dealers and stores: users bound to
+a customer) get their own, phone-first navigation (`PORTAL_NAV`) and never see the staff
+console's pages (system health, outbox, worker, API documentation).
 """
 
 from __future__ import annotations
@@ -12,6 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from django.utils.translation import gettext_lazy as _
+
+from omni.kernel import imports
+from omni.kernel.actors import Actor
 
 
 @dataclass(frozen=True)
@@ -22,6 +30,7 @@ class NavItem:
     url_name: str | None = None
     children: tuple = field(default_factory=tuple)
     permission: str | None = None
+    show: Callable[[Actor, bool], bool] | None = None  # (actor, is_staff) → visible?
 
     @property
     def available(self) -> bool:
@@ -77,7 +86,13 @@ NAV: tuple[NavItem, ...] = (
                 "catalog:products",
                 permission="catalog.product.view|catalog.authorisation.view",
             ),
-            NavItem("imports", _("Excel imports"), "import", "imports:jobs"),
+            NavItem(
+                "imports",
+                _("Excel imports"),
+                "import",
+                "imports:jobs",
+                show=lambda actor, _staff: bool(imports.list_importers(actor)),
+            ),
         ),
     ),
     NavItem("planning", _("Sales planning"), "plan"),
@@ -96,21 +111,60 @@ NAV: tuple[NavItem, ...] = (
                 "access:users",
                 permission="access.user.view",
             ),
-            NavItem("api_docs", _("API documentation"), "api", "api:openapi-view"),
+            NavItem(
+                "api_docs",
+                _("API documentation"),
+                "api",
+                "api:openapi-view",
+                # for administrators and staff with system access, who build integrations
+                show=lambda actor, staff: actor.superuser or staff,
+            ),
         ),
     ),
 )
 
 
-def visible_nav(can: Callable[[str], bool]) -> tuple[NavItem, ...]:
-    """The navigation without the items whose permission `can` denies."""
+PORTAL_NAV: tuple[NavItem, ...] = (
+    NavItem("home", _("Home"), "home", "web:home"),
+    NavItem(
+        "party",
+        _("My company"),
+        "party",
+        "web:portal-company",
+        permission="party.customer.view",
+    ),
+    NavItem(
+        "catalog",
+        _("Authorised products"),
+        "catalog",
+        "catalog:products",
+        permission="catalog.product.view",
+    ),
+    NavItem("ordering", _("Online ordering"), "b2b"),
+    NavItem("orders", _("My orders"), "order"),
+    NavItem("statements", _("Statements and funds"), "fund"),
+    NavItem("account", _("My account"), "user", "web:portal-account"),
+)
+
+
+def is_portal(actor: Actor) -> bool:
+    """Dealer and store users: bound to a customer, they see only their own company."""
+    return actor.scope.bound_customer_id is not None
+
+
+def visible_nav(actor: Actor, *, is_staff: bool = False) -> tuple[NavItem, ...]:
+    """The actor's navigation without the items they may not open."""
 
     def keep(item: NavItem) -> bool:
-        # "a|b": any one of them opens the area
-        return item.permission is None or any(can(p) for p in item.permission.split("|"))
+        if item.permission is not None and not any(
+            actor.can(p) for p in item.permission.split("|")
+        ):
+            return False
+        return item.show is None or item.show(actor, is_staff)
 
+    nav = PORTAL_NAV if is_portal(actor) else NAV
     return tuple(
         replace(item, children=tuple(c for c in item.children if keep(c)))
-        for item in NAV
+        for item in nav
         if keep(item)
     )

@@ -1,7 +1,10 @@
 """Page access: the actor of a request and the `needs(...)` decorator every page uses.
 
 A page the user may not open does not exist for them: 404, never 403 (the same rule as
-objects outside their data scope).
+objects outside their data scope). A kernel `PermissionDenied` or `NotFound` raised by a
+selector or service while a page is built is that same 404, never a 500; pages still hide
+what the actor may not open (`omni.web.nav`, the `can` template filter), so a user never
+follows a link to such a 404.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 
 from omni.access.services.actors import actor_for_request
 from omni.kernel.actors import Actor
-from omni.kernel.errors import NotFound
+from omni.kernel.errors import NotFound, PermissionDenied
 
 View = Callable[..., HttpResponse]
 
@@ -26,7 +29,7 @@ def actor_for(request: HttpRequest) -> Actor:
 
 def needs(*permissions: str) -> Callable[[View], View]:
     """Logged-in users holding any of `permissions`; others get 404. The view gets the actor,
-    and a NotFound raised by a selector or service becomes the 404 page."""
+    and a NotFound or PermissionDenied raised by a selector or service becomes the 404 page."""
 
     def decorate(view: View) -> View:
         @login_required
@@ -37,9 +40,24 @@ def needs(*permissions: str) -> Callable[[View], View]:
                 raise Http404
             try:
                 return view(request, actor, *args, **kwargs)
-            except NotFound:  # outside the actor's data scope: the page does not exist
+            except (NotFound, PermissionDenied):  # outside the actor's rights or data scope
                 raise Http404 from None
 
         return wrapped
 
     return decorate
+
+
+def signed_in(view: View) -> View:
+    """Pages for every logged-in user (the actor decides what they show). The view gets the
+    actor; a NotFound or PermissionDenied raised while building the page is a 404."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, actor_for(request), *args, **kwargs)
+        except (NotFound, PermissionDenied):
+            raise Http404 from None
+
+    return wrapped

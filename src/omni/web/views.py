@@ -6,26 +6,27 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDate
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from omni.kernel import audit
+from omni.kernel import audit, clock
 from omni.kernel.actors import Actor
 from omni.kernel.health import check_health
 from omni.kernel.models import AuditEntry
-from omni.party.selectors import scoped_org_ids
+from omni.tenancy.selectors import list_scope_org_ids
 
-from .excel import xlsx_response
+from . import audit_display, portal
 from .forms import AuditFilterForm, ThrottledLoginForm
-from .listing import paginate, resolve_sort, saved_filters
-from .permissions import actor_for, needs
+from .nav import is_portal
+from .permissions import needs, signed_in
+from .tables import Column, Table, export_url, join, tags
 from .templatetags.omni_ui import actor_kind
 
 View = Callable[..., HttpResponse]
@@ -38,6 +39,12 @@ class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
     authentication_form = ThrottledLoginForm
     redirect_authenticated_user = True
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        response = super().form_invalid(form)
+        if any(e.code == "too_many_requests" for e in form.non_field_errors().as_data()):
+            response.status_code = 429  # the one throttle's status, as in the API
+        return response
 
 
 class LogoutView(auth_views.LogoutView):
@@ -52,7 +59,7 @@ AUDIT_CHART_DAYS = 14
 
 def _audit_per_day(days: int) -> list[tuple[dt.date, int]]:
     """Audit entries per local calendar day, oldest first, days without entries as 0."""
-    today = timezone.localdate()
+    today = timezone.localtime(clock.wall_now()).date()  # audit rows are stamped in wall time
     first = today - dt.timedelta(days=days - 1)
     since = timezone.make_aware(dt.datetime.combine(first, dt.time.min))
     counts = dict(
@@ -66,10 +73,11 @@ def _audit_per_day(days: int) -> list[tuple[dt.date, int]]:
     return [(d, counts.get(d, 0)) for d in (first + dt.timedelta(i) for i in range(days))]
 
 
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
+@signed_in
+def home(request: HttpRequest, actor: Actor) -> HttpResponse:
+    if is_portal(actor):  # dealers and stores: their own home, never the staff console
+        return portal.portal_home(request, actor)
     context: dict[str, Any] = {"active": "home", "health": check_health()}
-    actor = actor_for(request)
     if actor.can("system.audit.view") and actor.scope.everything:
         per_day = _audit_per_day(AUDIT_CHART_DAYS)
         context["audit_chart"] = {
@@ -80,24 +88,85 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html", context)
 
 
-@login_required
-def health(request: HttpRequest) -> HttpResponse:
+@signed_in
+def health(request: HttpRequest, actor: Actor) -> HttpResponse:
+    if is_portal(actor):
+        raise Http404
     return render(request, "web/health.html", {"active": "health", "health": check_health()})
 
 
 # --- system: audit log ---------------------------------------------------------------------
 
-AUDIT_SORTS = {
-    "at": ("at", "id"),
-    "actor": ("actor_name", "id"),
-    "action": ("action", "id"),
-    "object_type": ("object_type", "object_id", "id"),
-}
+
+def _audit_words(entries: list[AuditEntry]) -> list[AuditEntry]:
+    return audit_display.describe_entries(entries)
+
+
+def _words(key: str) -> Any:
+    return lambda e: e.words[key]
+
+
+AUDIT = Table(
+    "system.audit",
+    title=gettext_lazy("Audit log"),
+    default_sort="-at",
+    prepare=_audit_words,
+    columns=[
+        Column("at", gettext_lazy("Time"), "at", sort=("at", "id"), format="seconds", css="nowrap"),
+        Column(
+            "actor",
+            gettext_lazy("Actor"),
+            "actor_name",
+            sort=("actor_name", "id"),
+            html=lambda e: join(e.actor_name, tags([actor_kind(e.actor_kind)])),
+        ),
+        Column(
+            "actor_kind", gettext_lazy("Actor kind"), lambda e: actor_kind(e.actor_kind), page=False
+        ),
+        Column(
+            "action",
+            gettext_lazy("Action"),
+            _words("action"),
+            sort=("action", "id"),
+            title=lambda e: e.action,
+        ),
+        Column(
+            "object_type",
+            gettext_lazy("Object"),
+            _words("object_type"),
+            sort=("object_type", "object_id", "id"),
+            html=lambda e: join(
+                e.words["object_type"],
+                e.words["object_name"]
+                or format_html('<span class="muted">#{}</span>', e.object_id),
+            ),
+            export=False,
+        ),
+        Column("object_kind", gettext_lazy("Object type"), _words("object_type"), page=False),
+        Column("object_id", gettext_lazy("Object ID"), "object_id", page=False),
+        Column("object_name", gettext_lazy("Object"), _words("object_name"), page=False),
+        Column(
+            "fields",
+            gettext_lazy("Changed fields"),
+            lambda e: "、".join(str(f) for f in e.words["fields"]),
+            css="muted",
+        ),
+        Column("request_id", gettext_lazy("Request ID"), "request_id", page=False),
+        Column(
+            "details",
+            "",
+            lambda e: gettext_lazy("Details"),
+            link=lambda e: reverse("web:audit-detail", args=[e.pk]),
+            css="col-narrow",
+            export=False,
+        ),
+    ],
+)
 
 
 def _scoped_entries(actor: Actor) -> QuerySet[AuditEntry]:
     """Entries of the organisations in the actor's data scope (everything for admins)."""
-    return audit.list_entries(org_ids=scoped_org_ids(actor))
+    return audit.list_entries(org_ids=list_scope_org_ids(actor))
 
 
 def _audit_filtered(
@@ -127,73 +196,36 @@ def _audit_filtered(
 @needs("system.audit.view")
 def audit_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     form, qs = _audit_filtered(request, actor)
-    sort = resolve_sort(request, AUDIT_SORTS, default="-at")
-    listing = paginate(request, qs.order_by(*sort.order_by), sort=sort)
-    return render(
+    return AUDIT.render(
         request,
         "web/system/audit_list.html",
-        {
-            "active": "audit",
-            "filter_form": form,
-            "listing": listing,
-            "export_url": reverse("web:audit-export"),
-            **saved_filters(request, "system.audit", form),
-        },
+        qs,
+        form=form,
+        page=lambda **context: {"active": "audit", **context},
+        # the export button only for those who may export (never a button to a refusal)
+        export_url=export_url(actor, "system.audit.export", "web:audit-export"),
     )
 
 
 @needs("system.audit.export")
 def audit_export(request: HttpRequest, actor: Actor) -> HttpResponse:
     _form, qs = _audit_filtered(request, actor)
-    sort = resolve_sort(request, AUDIT_SORTS, default="-at")
-    rows = (
-        (
-            e.at,
-            e.actor_name,
-            str(actor_kind(e.actor_kind)),
-            e.action,
-            e.object_type,
-            e.object_id,
-            ", ".join(audit.changed_fields(e.before, e.after)),
-            e.request_id,
-        )
-        for e in qs.order_by(*sort.order_by).iterator(chunk_size=2000)
-    )
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return xlsx_response(
-        filename=f"{_('Audit log')}-{stamp}.xlsx",
-        sheet_title=_("Audit log"),
-        headers=[
-            _("Time"),
-            _("Actor"),
-            _("Actor kind"),
-            _("Action"),
-            _("Object type"),
-            _("Object ID"),
-            _("Changed fields"),
-            _("Request ID"),
-        ],
-        rows=rows,
-    )
+    return AUDIT.export(request, qs)
 
 
 @needs("system.audit.view")
 def audit_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     entry = get_object_or_404(_scoped_entries(actor), pk=pk)
-    before, after = entry.before or {}, entry.after or {}
-    changes = [
-        {"field": f, "before": before.get(f), "after": after.get(f)}
-        for f in audit.changed_fields(entry.before, entry.after)
-    ]
+    audit_display.describe_entries([entry])
     return render(
         request,
         "web/system/audit_detail.html",
         {
             "active": "audit",
             "entry": entry,
-            "changes": changes,
+            "words": entry.words,  # type: ignore[attr-defined]
             "tabs": [("summary", gettext_lazy("Summary")), ("data", gettext_lazy("Raw data"))],
-            "history": audit.history_rows(entry.object_type, entry.object_id),
+            "history": audit_display.history_rows(entry.object_type, entry.object_id),
             "breadcrumbs": [(f"#{entry.pk}", None)],
         },
     )

@@ -1,11 +1,12 @@
-"""Logins with throttling: the one place where a password is checked.
+"""Logins: the one place where a password is checked (web login form and API token).
 
-After `MAX_FAILURES` failed attempts for a username within `WINDOW`, or `MAX_IP_FAILURES`
-from one client address, further attempts are refused with `too_many_attempts` (even with
-the right password) until the window has passed. Every attempt is recorded and audited.
-Counting is by rows in `LoginAttempt`; two attempts racing at the limit may both be
-checked, which lets at most a couple of extra guesses through: acceptable for throttling,
-which needs to slow guessing down, not count exactly.
+Throttled through `omni.kernel.throttle` by (username, client address) and by client
+address, counting failed attempts only: after `MAX_FAILURES` failures for one username
+from one address within `WINDOW`, or `MAX_IP_FAILURES` failures from one address, that
+address is refused with 429 `too_many_requests` (even with the right password) until the
+window has passed. The owner logging in from another address is not affected, so nobody
+can lock an account out by guessing its password. A successful login clears its
+(username, address) counter. Every attempt is recorded (`LoginAttempt`) and audited.
 """
 
 from __future__ import annotations
@@ -14,12 +15,11 @@ import datetime as dt
 
 from django.contrib.auth import authenticate
 from django.db import transaction
-from django.utils import timezone
 
-from omni.kernel import audit
+from omni.kernel import audit, throttle
 from omni.kernel.actors import Actor
 
-from ..errors import InvalidCredentials, TooManyAttempts
+from ..errors import InvalidCredentials
 from ..models import LoginAttempt, User
 
 MAX_FAILURES = 5
@@ -27,29 +27,35 @@ MAX_IP_FAILURES = 30
 WINDOW = dt.timedelta(minutes=15)
 
 
-def _failures(**filters) -> int:
-    since = timezone.now() - WINDOW
-    return LoginAttempt.objects.filter(succeeded=False, at__gte=since, **filters).count()
+def _keys(username: str, ip: str) -> tuple[str, str]:
+    return f"login:user-ip:{ip}|{username.lower()}", f"login:ip:{ip}"
 
 
-def is_throttled(username: str, ip: str) -> bool:
-    return _failures(username=username) >= MAX_FAILURES or (
-        bool(ip) and _failures(ip=ip) >= MAX_IP_FAILURES
-    )
+def _rules(username: str, ip: str) -> list[throttle.Rule]:
+    user_ip, by_ip = _keys(username, ip)
+    return [
+        throttle.Rule(user_ip, MAX_FAILURES, WINDOW),
+        throttle.Rule(by_ip, MAX_IP_FAILURES, WINDOW),
+    ]
 
 
 def check_password_login(
     *, username: str, password: str, ip: str = "", channel: str = "web", request_id: str = ""
 ) -> User:
-    """Return the user, or raise InvalidCredentials / TooManyAttempts. Records the attempt."""
+    """Return the user, or raise InvalidCredentials / Throttled. Records the attempt.
+    Runs outside any service transaction: a failure must stay counted."""
     username = (username or "").strip()[:150]
-    if is_throttled(username, ip):
+    try:
+        throttle.check(*_rules(username, ip))
+    except throttle.Throttled:
         _record(username, ip, None, channel, request_id, outcome="throttled")
-        raise TooManyAttempts(details={"retry_after_seconds": int(WINDOW.total_seconds())})
+        raise
     user = authenticate(username=username, password=password)
     if user is None or not user.is_active:
+        throttle.count(*_keys(username, ip))
         _record(username, ip, None, channel, request_id, outcome="failed")
         raise InvalidCredentials()
+    throttle.clear(_keys(username, ip)[0])
     _record(username, ip, user, channel, request_id, outcome="succeeded")
     return user
 
@@ -68,7 +74,8 @@ def _record(
         actor=actor,
         action=f"access.login_{outcome}",
         object_type="access.user",
-        object_id=user.pk if user else username,
+        # an unknown name is no object id (and may be longer than the column): it is in `after`
+        object_id=user.pk if user else "",
         after={"username": username, "ip": ip, "channel": channel},
         org_id=user.org_id if user else None,
     )

@@ -18,61 +18,26 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext_lazy as _
 
 from omni.kernel import audit
-from omni.kernel.actors import Actor
-from omni.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from omni.kernel.actors import Actor, ActorKind
+from omni.kernel.errors import InvalidInput, NotFound
 from omni.kernel.permissions import unknown_permissions
 
 from .. import selectors
+from ..errors import (
+    CannotGrant,
+    CannotManage,
+    DuplicateAssignment,
+    DuplicateCode,
+    PortalRoleMismatch,
+    ScopeRequired,
+    UnknownPermission,
+)
 from ..models import Role, RoleAssignment, ScopeKind, User
 
 ROLE_FIELDS = ["code", "name", "permissions", "is_portal"]
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
-
-
-# --- errors (stable codes) ----------------------------------------------------------------------
-
-
-class UnknownPermission(InvalidInput):
-    code = "unknown_permission"
-    default_message = _("Some permissions do not exist.")
-
-
-class DuplicateCode(Conflict):
-    code = "duplicate_code"
-    default_message = _("This code is already used.")
-
-
-class CannotGrant(PermissionDenied):
-    code = "cannot_grant"
-    default_message = _(
-        "You cannot grant permissions or a data scope that you do not have yourself."
-    )
-
-
-class CannotManage(PermissionDenied):
-    code = "cannot_manage"
-    default_message = _("You cannot change a user who holds permissions that you do not have.")
-
-
-class PortalRoleMismatch(InvalidInput):
-    code = "portal_role_mismatch"
-    default_message = _(
-        "Portal roles are only for users bound to a customer, and users bound to a customer "
-        "can only have portal roles."
-    )
-
-
-class ScopeRequired(InvalidInput):
-    code = "scope_required"
-    default_message = _("Choose what this data scope covers.")
-
-
-class DuplicateAssignment(Conflict):
-    code = "duplicate_assignment"
-    default_message = _("The user already has this role with this data scope.")
 
 
 # --- guards shared with services.users -----------------------------------------------------------
@@ -89,13 +54,17 @@ def check_grantable(actor: Actor, permissions: Iterable[str]) -> None:
 
 def check_manageable(actor: Actor, user: User, *, strict: bool = False) -> None:
     """Only superusers change superusers. `strict` (password resets, deactivation): the
-    user may hold no permission the actor lacks, so no one takes over a stronger account."""
+    user may hold no permission the actor lacks, so no one takes over a stronger account.
+    An API token never changes its own user (password, roles, profile, active flag): a
+    leaked token must not become a password or a wider token."""
+    if actor.kind == ActorKind.API_CLIENT and user.pk == actor.id:
+        raise CannotManage(details={"user_id": user.pk, "via_token": True})
     if actor.superuser:
         return
     if user.is_superuser:
         raise CannotManage(details={"user_id": user.pk, "is_superuser": True})
     if strict:
-        missing = sorted(selectors.user_permissions(user.pk) - set(actor.permissions))
+        missing = sorted(selectors.list_permissions_of(user.pk) - set(actor.permissions))
         if missing:
             raise CannotManage(details={"user_id": user.pk, "permissions": missing})
 
@@ -240,7 +209,7 @@ def assign_role(
     """Give `user` the role with a data scope: everything, an organisation subtree (`org_id`),
     sales regions, assigned customers, or own records."""
     actor.require("access.user.edit")
-    user = selectors.get_user(actor, user_id)
+    user = selectors.get_user(actor, user_id, permission=None)
     check_manageable(actor, user)
     role = Role.objects.filter(pk=role_id).first()
     if role is None:
@@ -257,24 +226,24 @@ def assign_role(
     if scope_kind == ScopeKind.ORG:
         if org_id is None:
             raise ScopeRequired(details={"org_id": "required"})
-        _check_visible(selectors.visible_orgs(actor), [org_id], "org_id")
+        _check_visible(selectors.list_organizations(actor), [org_id], "org_id")
     else:
         org_id = None
     if scope_kind == ScopeKind.REGIONS:
         if not regions:
             raise ScopeRequired(details={"sales_region_ids": "at least one"})
-        _check_visible(selectors.visible_sales_regions(actor), regions, "sales_region_ids")
+        _check_visible(selectors.list_sales_regions(actor), regions, "sales_region_ids")
     else:
         regions = []
     if scope_kind == ScopeKind.CUSTOMERS:
         if not customers:
             raise ScopeRequired(details={"customer_ids": "at least one"})
-        _check_visible(selectors.visible_customers(actor), customers, "customer_ids")
+        _check_visible(selectors.list_customers(actor), customers, "customer_ids")
     else:
         customers = []
     if scope_kind == ScopeKind.ALL and not selectors.sees_everything(actor):
         raise CannotGrant(details={"scope_kind": scope_kind})
-    for other in selectors.assignments_of([user.pk]).filter(
+    for other in selectors.list_assignments_of([user.pk]).filter(
         role=role, scope_kind=scope_kind, org_id=org_id
     ):
         same_regions = sorted(r.pk for r in other.sales_regions.all()) == regions
@@ -291,13 +260,11 @@ def assign_role(
         assignment.sales_regions.set(regions)
     if customers:
         assignment.customers.set(customers)
-    audit.record(
-        actor=actor,
-        action="access.role_assigned",
-        object_type="access.user",
-        object_id=user.pk,
+    audit.record_change(
+        actor,
+        "access.role_assigned",
+        user,
         after=assignment_view(assignment),
-        org_id=user.org_id,
     )
     return assignment
 
@@ -315,11 +282,9 @@ def revoke_assignment(*, actor: Actor, assignment_id: int) -> None:
     deleted, _rows = RoleAssignment.objects.filter(pk=assignment.pk).delete()
     if not deleted:
         raise NotFound(details={"assignment_id": assignment_id})
-    audit.record(
-        actor=actor,
-        action="access.role_revoked",
-        object_type="access.user",
-        object_id=user.pk,
+    audit.record_change(
+        actor,
+        "access.role_revoked",
+        user,
         before=before,
-        org_id=user.org_id,
     )

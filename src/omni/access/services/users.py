@@ -1,6 +1,6 @@
 """Users: create, edit, deactivate / reactivate (which also revokes their API tokens), reset
 passwords. Brand staff belong to an organisation; dealer and store users are bound to their
-customer. Guards and error codes shared with roles live in `services.roles`."""
+customer. Guards shared with roles live in `services.roles`, error codes in `access.errors`."""
 
 from __future__ import annotations
 
@@ -10,17 +10,17 @@ import secrets
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from omni.kernel import audit
+from omni.kernel import audit, clock
 from omni.kernel.actors import Actor
 from omni.kernel.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 
 from .. import selectors
+from ..errors import CannotDeactivateSelf, CannotGrant
 from ..models import ApiToken, User
-from .roles import CannotGrant, check_manageable
+from .roles import check_manageable
 
 USER_FIELDS = [
     "username",
@@ -35,11 +35,6 @@ USER_FIELDS = [
 PHONE = re.compile(r"^\+?[0-9][0-9 -]{4,19}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PASSWORD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
-
-
-class CannotDeactivateSelf(Conflict):
-    code = "cannot_deactivate_self"
-    default_message = _("You cannot deactivate your own account.")
 
 
 def _check_password(password: str, user: User | None = None) -> None:
@@ -112,11 +107,11 @@ def create_user(
     display_name, phone, email = _clean_profile(display_name, phone, email)
     customer = None
     if customer_id is not None:
-        customer = selectors.visible_customers(actor).filter(pk=customer_id).first()
+        customer = selectors.list_customers(actor).filter(pk=customer_id).first()
         if customer is None:
             raise NotFound(details={"customer_id": customer_id})
     if org_id is not None:
-        if not selectors.visible_orgs(actor).filter(pk=org_id).exists():
+        if not selectors.list_organizations(actor).filter(pk=org_id).exists():
             raise NotFound(details={"org_id": org_id})
     elif customer is not None:
         org_id = customer.org_id
@@ -142,13 +137,11 @@ def create_user(
             user.save()
     except IntegrityError:
         raise Conflict("username_taken", details={"username": username}) from None
-    audit.record(
-        actor=actor,
-        action="access.user_created",
-        object_type="access.user",
-        object_id=user.pk,
+    audit.record_change(
+        actor,
+        "access.user_created",
+        user,
         after=audit.snapshot(user, USER_FIELDS),
-        org_id=user.org_id,
     )
     return user
 
@@ -159,7 +152,7 @@ def update_user(
 ) -> User:
     """Change a user's name and contact details."""
     actor.require("access.user.edit")
-    user = selectors.get_user(actor, user_id)
+    user = selectors.get_user(actor, user_id, permission=None)
     check_manageable(actor, user)
     display_name, phone, email = _clean_profile(display_name, phone, email)
     before = audit.snapshot(user, USER_FIELDS)
@@ -167,14 +160,12 @@ def update_user(
     user.save(update_fields=["display_name", "phone", "email"])
     after = audit.snapshot(user, USER_FIELDS)
     if after != before:
-        audit.record(
-            actor=actor,
-            action="access.user_updated",
-            object_type="access.user",
-            object_id=user.pk,
+        audit.record_change(
+            actor,
+            "access.user_updated",
+            user,
             before=before,
             after=after,
-            org_id=user.org_id,
         )
     return user
 
@@ -184,13 +175,13 @@ def deactivate_user(*, actor: Actor, user_id: int, reason: str = "") -> User:
     """The user can no longer log in, and every API token of theirs is revoked (reactivating
     does not bring the tokens back)."""
     actor.require("access.user.edit")
-    user = selectors.get_user(actor, user_id)
+    user = selectors.get_user(actor, user_id, permission=None)
     if user.pk == actor.id:
         raise CannotDeactivateSelf(details={"user_id": user.pk})
     check_manageable(actor, user, strict=True)
     if not User.objects.filter(pk=user.pk, is_active=True).update(is_active=False):
         raise InvalidTransition(details={"is_active": False})
-    now = timezone.now()
+    now = clock.now()
     live = ApiToken.objects.filter(user_id=user.pk, revoked_at__isnull=True)
     token_ids = sorted(live.values_list("pk", flat=True))
     ApiToken.objects.filter(pk__in=token_ids, revoked_at__isnull=True).update(revoked_at=now)
@@ -203,14 +194,12 @@ def deactivate_user(*, actor: Actor, user_id: int, reason: str = "") -> User:
             after={"reason": "user_deactivated", "user_id": user.pk},
             org_id=user.org_id,
         )
-    audit.record(
-        actor=actor,
-        action="access.user_deactivated",
-        object_type="access.user",
-        object_id=user.pk,
+    audit.record_change(
+        actor,
+        "access.user_deactivated",
+        user,
         before={"is_active": True},
         after={"is_active": False, "revoked_token_ids": token_ids, "reason": reason[:500]},
-        org_id=user.org_id,
     )
     user.refresh_from_db()
     return user
@@ -219,18 +208,16 @@ def deactivate_user(*, actor: Actor, user_id: int, reason: str = "") -> User:
 @transaction.atomic(durable=True)
 def reactivate_user(*, actor: Actor, user_id: int) -> User:
     actor.require("access.user.edit")
-    user = selectors.get_user(actor, user_id)
+    user = selectors.get_user(actor, user_id, permission=None)
     check_manageable(actor, user, strict=True)
     if not User.objects.filter(pk=user.pk, is_active=False).update(is_active=True):
         raise InvalidTransition(details={"is_active": True})
-    audit.record(
-        actor=actor,
-        action="access.user_reactivated",
-        object_type="access.user",
-        object_id=user.pk,
+    audit.record_change(
+        actor,
+        "access.user_reactivated",
+        user,
         before={"is_active": False},
         after={"is_active": True},
-        org_id=user.org_id,
     )
     user.refresh_from_db()
     return user
@@ -241,19 +228,17 @@ def reset_password(*, actor: Actor, user_id: int, new_password: str = "") -> str
     """Set a new password (a generated one when `new_password` is empty) and return it, to be
     shown once. The user's sessions end (Django checks the password hash of a session)."""
     actor.require("access.user.edit")
-    user = selectors.get_user(actor, user_id)
+    user = selectors.get_user(actor, user_id, permission=None)
     check_manageable(actor, user, strict=True)
     generated = not new_password
     password = generate_password() if generated else new_password
     _check_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
-    audit.record(
-        actor=actor,
-        action="access.password_reset",
-        object_type="access.user",
-        object_id=user.pk,
+    audit.record_change(
+        actor,
+        "access.password_reset",
+        user,
         after={"generated": generated},
-        org_id=user.org_id,
     )
     return password

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.apps import apps
 
 from omni.access import selectors
 from omni.access.models import ApiToken, Role, RoleAssignment, User
@@ -35,7 +36,7 @@ USER_ADMIN = [
 
 
 def _org(code: str, parent: Any = None) -> Any:
-    model = selectors.org_model()
+    model = apps.get_model("tenancy", "Organization")
     org = model._default_manager.create(
         code=code, name=f"组织{code}", kind="subsidiary" if parent else "group", parent=parent
     )
@@ -62,10 +63,10 @@ def world() -> World:
     group = _org("G")
     east, south = _org("E", group), _org("S", group)
     east_sales = _org("E-SO", east)
-    regions = selectors.sales_region_model()._default_manager
+    regions = apps.get_model("tenancy", "SalesRegion")._default_manager
     region_east = regions.create(org=east, code="AREA-E", name="华东大区", kind="area")
     region_south = regions.create(org=south, code="AREA-S", name="华南大区", kind="area")
-    customers = selectors.customer_model()._default_manager
+    customers = apps.get_model("party", "Customer")._default_manager  # not imported: a sibling
     dealer_east = customers.create(
         org=east_sales, code="C-E1", name="上海经销商", kind="distributor", sales_region=region_east
     )
@@ -396,7 +397,7 @@ def test_create_staff_and_dealer_users(world, east_admin):
     )
     # a dealer user's organisation defaults to their customer's
     assert dealer.customer_id == world.dealer_east.pk and dealer.org_id == world.east_sales.pk
-    assert set(selectors.scoped_users(east_admin).values_list("username", flat=True)) >= {
+    assert set(selectors.list_users_in_scope(east_admin).values_list("username", flat=True)) >= {
         "wangfang",
         "dealer-e1",
     }
@@ -438,7 +439,7 @@ def test_users_outside_scope_do_not_exist(world, east_admin):
     east_store = User.objects.create_user(
         "east-store", password="pass-12345678", customer=world.store_east, org=world.group
     )
-    seen = set(selectors.scoped_users(east_admin).values_list("username", flat=True))
+    seen = set(selectors.list_users_in_scope(east_admin).values_list("username", flat=True))
     assert {"east", "east-store"} <= seen
     assert not seen & {"south", "south-dealer", "admin"}
     for user in (south, south_dealer):
@@ -458,7 +459,7 @@ def test_users_outside_scope_do_not_exist(world, east_admin):
             portal=True,
         )
     )
-    seen = set(selectors.scoped_users(dealer_admin).values_list("username", flat=True))
+    seen = set(selectors.list_users_in_scope(dealer_admin).values_list("username", flat=True))
     assert seen == {"dealer-admin", "east-store"}
     assert east_store.pk in selectors.list_users(dealer_admin, search="store").values_list(
         "pk", flat=True

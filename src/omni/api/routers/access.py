@@ -7,25 +7,51 @@ enterprise-wide and guarded by functional permissions only.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import model_validator
 
 from omni.access import selectors
 from omni.access.models import RoleAssignment, User
-from omni.access.services import roles, users
-from omni.kernel.permissions import ACTION_LABELS, modules
+from omni.access.services import portal, roles, users
+from omni.kernel.permissions import ACTION_LABELS
 
 from ..auth import request_actor
-from ..pagination import PageIn, paginate
-from ..schemas import ERRORS, Input
+from ..pagination import Page, PageIn, paginate
+from ..schemas import (
+    ERRORS,
+    TEXT_PATTERN,
+    Bool,
+    Id,
+    Input,
+    Permission,
+    QueryBool,
+    QueryId,
+    choices_of,
+    code_of,
+    line,
+    line_of,
+    name_of,
+    rule_error,
+)
 from ..secrets import secret_response
 
 router = Router()
 
-SCOPE_KINDS = "^(all|org|regions|customers|own)$"
+ScopeKind = choices_of("access.RoleAssignment", "scope_kind")
+Username = Annotated[
+    str,
+    Field(
+        min_length=1, max_length=150, pattern=r"^[\w.@+-]+$", description="letters, digits, @.+-_"
+    ),
+]
+Password = Annotated[str, Field(min_length=8, max_length=128, pattern=TEXT_PATTERN)]
+UserPhone = Annotated[str, Field(pattern=r"^$|^\+?[0-9][0-9 -]{4,19}$", max_length=20)]
+Email = Annotated[str, Field(pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
 
 
 # --- schemas --------------------------------------------------------------------------------
@@ -55,28 +81,21 @@ class RoleOut(Schema):
 
 
 class RoleIn(Input):
-    code: str = Field(min_length=1, max_length=32)
-    name: str = Field(min_length=1, max_length=60)
-    permissions: list[str] = Field(default_factory=list, max_length=1000)
-    is_portal: bool = False
+    code: code_of("access.Role")
+    name: name_of("access.Role")
+    permissions: list[Permission] = Field(default_factory=list, max_length=1000)
+    is_portal: Bool = False
 
 
 class RoleUpdateIn(Input):
-    name: str = Field(min_length=1, max_length=60)
-    permissions: list[str] = Field(max_length=1000)
-    is_portal: bool | None = None
+    name: name_of("access.Role")
+    permissions: list[Permission] = Field(max_length=1000)
+    is_portal: Bool | None = None
 
 
 class RoleFilter(PageIn):
-    search: str = Field("", max_length=60)
-    is_portal: bool | None = None
-
-
-class RolePage(Schema):
-    items: list[RoleOut]
-    total: int
-    page: int
-    page_size: int
+    search: line(60) = ""
+    is_portal: QueryBool | None = None
 
 
 class UserOut(Schema):
@@ -110,46 +129,51 @@ class UserDetailOut(UserOut):
     permissions: list[str]
 
 
-class UserPage(Schema):
-    items: list[UserOut]
-    total: int
-    page: int
-    page_size: int
+UserOrdering = Literal[
+    "username",
+    "-username",
+    "display_name",
+    "-display_name",
+    "date_joined",
+    "-date_joined",
+    "last_login",
+    "-last_login",
+]
 
 
 class UserFilter(PageIn):
-    search: str = Field("", max_length=60)
-    role_id: int | None = None
-    is_active: bool | None = None
-    org_id: int | None = None
-    customer_id: int | None = None
-    ordering: str = Field("username", pattern="^-?(username|display_name|date_joined|last_login)$")
+    search: line(60) = ""
+    role_id: QueryId | None = None
+    is_active: QueryBool | None = None
+    org_id: QueryId | None = None
+    customer_id: QueryId | None = None
+    ordering: UserOrdering = "username"
 
 
 class UserIn(Input):
-    username: str = Field(min_length=1, max_length=150)
-    password: str = Field(min_length=1, max_length=128)
-    display_name: str = Field("", max_length=100)
-    phone: str = Field("", max_length=20)
-    email: str = Field("", max_length=254)
-    org_id: int | None = None
-    customer_id: int | None = None
-    is_superuser: bool = False
+    username: Username
+    password: Password
+    display_name: line_of("access.User", "display_name") = ""
+    phone: UserPhone = ""
+    email: Email = ""
+    org_id: Id | None = None
+    customer_id: Id | None = None
+    is_superuser: Bool = False
 
 
 class UserUpdateIn(Input):
-    display_name: str = Field("", max_length=100)
-    phone: str = Field("", max_length=20)
-    email: str = Field("", max_length=254)
+    display_name: line_of("access.User", "display_name") = ""
+    phone: UserPhone = ""
+    email: Email = ""
 
 
 class DeactivateIn(Input):
-    reason: str = Field("", max_length=500)
+    reason: line(500) = ""
 
 
 class PasswordIn(Input):
-    password: str = Field(
-        "", max_length=128, description="the new password; empty = generate one and return it"
+    password: Password | Literal[""] = Field(
+        "", description="the new password; empty = generate one and return it"
     )
 
 
@@ -159,11 +183,51 @@ class PasswordOut(Schema):
 
 
 class AssignmentIn(Input):
-    role_id: int
-    scope_kind: str = Field(pattern=SCOPE_KINDS)
-    org_id: int | None = Field(None, description="scope_kind=org: root of the subtree")
-    sales_region_ids: list[int] = Field(default_factory=list, max_length=500)
-    customer_ids: list[int] = Field(default_factory=list, max_length=2000)
+    """`org` needs `org_id`; `regions` at least one sales region; `customers` at least one
+    customer."""
+
+    model_config = {
+        "json_schema_extra": {
+            "anyOf": [
+                {"properties": {"scope_kind": {"enum": ["all", "own"]}}},
+                {
+                    "properties": {"scope_kind": {"const": "org"}, "org_id": {"type": "integer"}},
+                    "required": ["org_id"],
+                },
+                {
+                    "properties": {
+                        "scope_kind": {"const": "regions"},
+                        "sales_region_ids": {"minItems": 1},
+                    },
+                    "required": ["sales_region_ids"],
+                },
+                {
+                    "properties": {
+                        "scope_kind": {"const": "customers"},
+                        "customer_ids": {"minItems": 1},
+                    },
+                    "required": ["customer_ids"],
+                },
+            ]
+        }
+    }
+
+    role_id: Id
+    scope_kind: ScopeKind
+    org_id: Id | None = Field(None, description="scope_kind=org: root of the subtree")
+    sales_region_ids: list[Id] = Field(default_factory=list, max_length=500)
+    customer_ids: list[Id] = Field(default_factory=list, max_length=2000)
+
+    @model_validator(mode="after")
+    def _scope(self) -> AssignmentIn:
+        needs = {
+            "org": self.org_id is not None,
+            "regions": bool(self.sales_region_ids),
+            "customers": bool(self.customer_ids),
+        }
+        if not needs.get(self.scope_kind, True):
+            raise rule_error("scope_required", f"scope_kind {self.scope_kind} needs its org or ids")
+        return self
 
 
 def _assignment_out(a: RoleAssignment) -> dict[str, Any]:
@@ -181,7 +245,7 @@ def _assignment_out(a: RoleAssignment) -> dict[str, Any]:
 
 
 def _user_detail(user: User) -> dict[str, Any]:
-    assignments = list(selectors.assignments_of([user.pk]))
+    assignments = list(selectors.list_assignments_of([user.pk]))
     perms = sorted({p for a in assignments for p in (a.role.permissions or [])})
     return {
         **{f: getattr(user, f) for f in UserOut.model_fields},
@@ -199,9 +263,6 @@ def _user_detail(user: User) -> dict[str, Any]:
     summary="The functional permissions a role can hold, by module",
 )
 def list_permissions(request: HttpRequest):
-    actor = request_actor(request)
-    if not (actor.can("access.role.view") or actor.can("access.role.edit")):
-        actor.require("access.role.view")
     return [
         {
             "key": m.key,
@@ -211,7 +272,7 @@ def list_permissions(request: HttpRequest):
                 for a in m.actions
             ],
         }
-        for m in modules()
+        for m in selectors.list_permission_modules(request_actor(request))
     ]
 
 
@@ -222,12 +283,11 @@ def _roles_with_counts():
     return selectors.list_roles().annotate(user_count=Count("assignments__user", distinct=True))
 
 
-@router.get("/roles", response={200: RolePage, **ERRORS}, summary="Roles")
+@router.get("/roles", response={200: Page[RoleOut], **ERRORS}, summary="Roles")
 def list_roles(request: HttpRequest, filters: Query[RoleFilter]):
-    request_actor(request).require("access.role.view")
-    qs = selectors.list_roles(search=filters.search, is_portal=filters.is_portal).annotate(
-        user_count=Count("assignments__user", distinct=True)
-    )
+    qs = selectors.list_roles(
+        request_actor(request), search=filters.search, is_portal=filters.is_portal
+    ).annotate(user_count=Count("assignments__user", distinct=True))
     return paginate(qs, filters)
 
 
@@ -238,10 +298,9 @@ def create_role(request: HttpRequest, payload: RoleIn):
 
 
 @router.get("/roles/{role_id}", response={200: RoleOut, **ERRORS}, summary="One role")
-def get_role(request: HttpRequest, role_id: int):
-    request_actor(request).require("access.role.view")
-    role = _roles_with_counts().filter(pk=role_id).first()
-    return role if role is not None else selectors.get_role(role_id)
+def get_role(request: HttpRequest, role_id: QueryId):
+    role = selectors.get_role(role_id, actor=request_actor(request))
+    return _roles_with_counts().get(pk=role.pk)
 
 
 @router.put(
@@ -249,7 +308,7 @@ def get_role(request: HttpRequest, role_id: int):
     response={200: RoleOut, **ERRORS},
     summary="Rename a role or change its permissions",
 )
-def update_role(request: HttpRequest, role_id: int, payload: RoleUpdateIn):
+def update_role(request: HttpRequest, role_id: QueryId, payload: RoleUpdateIn):
     role = roles.update_role(actor=request_actor(request), role_id=role_id, **payload.model_dump())
     return _roles_with_counts().get(pk=role.pk)
 
@@ -257,12 +316,10 @@ def update_role(request: HttpRequest, role_id: int, payload: RoleUpdateIn):
 # --- users --------------------------------------------------------------------------------------
 
 
-@router.get("/users", response={200: UserPage, **ERRORS}, summary="Users in my data scope")
+@router.get("/users", response={200: Page[UserOut], **ERRORS}, summary="Users in my data scope")
 def list_users(request: HttpRequest, filters: Query[UserFilter]):
-    actor = request_actor(request)
-    actor.require("access.user.view")
     qs = selectors.list_users(
-        actor,
+        request_actor(request),
         search=filters.search.strip(),
         role_id=filters.role_id,
         is_active=filters.is_active,
@@ -283,16 +340,14 @@ def create_user(request: HttpRequest, payload: UserIn):
     response={200: UserDetailOut, **ERRORS},
     summary="One user, with role assignments and effective permissions",
 )
-def get_user(request: HttpRequest, user_id: int):
-    actor = request_actor(request)
-    actor.require("access.user.view")
-    return _user_detail(selectors.get_user(actor, user_id))
+def get_user(request: HttpRequest, user_id: QueryId):
+    return _user_detail(selectors.get_user(request_actor(request), user_id))
 
 
 @router.put(
     "/users/{user_id}", response={200: UserDetailOut, **ERRORS}, summary="Edit a user's profile"
 )
-def update_user(request: HttpRequest, user_id: int, payload: UserUpdateIn):
+def update_user(request: HttpRequest, user_id: QueryId, payload: UserUpdateIn):
     user = users.update_user(actor=request_actor(request), user_id=user_id, **payload.model_dump())
     return _user_detail(user)
 
@@ -302,7 +357,7 @@ def update_user(request: HttpRequest, user_id: int, payload: UserUpdateIn):
     response={200: UserDetailOut, **ERRORS},
     summary="Deactivate a user (also revokes their API tokens)",
 )
-def deactivate_user(request: HttpRequest, user_id: int, payload: DeactivateIn | None = None):
+def deactivate_user(request: HttpRequest, user_id: QueryId, payload: DeactivateIn | None = None):
     user = users.deactivate_user(
         actor=request_actor(request),
         user_id=user_id,
@@ -316,7 +371,7 @@ def deactivate_user(request: HttpRequest, user_id: int, payload: DeactivateIn | 
     response={200: UserDetailOut, **ERRORS},
     summary="Reactivate a user (revoked tokens stay revoked)",
 )
-def reactivate_user(request: HttpRequest, user_id: int):
+def reactivate_user(request: HttpRequest, user_id: QueryId):
     return _user_detail(users.reactivate_user(actor=request_actor(request), user_id=user_id))
 
 
@@ -325,7 +380,9 @@ def reactivate_user(request: HttpRequest, user_id: int):
     response={200: PasswordOut, **ERRORS},
     summary="Set a new password, or generate one",
 )
-def reset_password(request: HttpRequest, response: HttpResponse, user_id: int, payload: PasswordIn):
+def reset_password(
+    request: HttpRequest, response: HttpResponse, user_id: QueryId, payload: PasswordIn
+):
     secret_response(response)
     password = users.reset_password(
         actor=request_actor(request), user_id=user_id, new_password=payload.password
@@ -342,11 +399,12 @@ def reset_password(request: HttpRequest, response: HttpResponse, user_id: int, p
     response={201: AssignmentOut, **ERRORS},
     summary="Give a user a role with a data scope",
 )
-def assign_role(request: HttpRequest, user_id: int, payload: AssignmentIn):
+def assign_role(request: HttpRequest, user_id: QueryId, payload: AssignmentIn):
     assignment = roles.assign_role(
         actor=request_actor(request), user_id=user_id, **payload.model_dump()
     )
-    return Status(201, _assignment_out(selectors.assignments_of([user_id]).get(pk=assignment.pk)))
+    created = selectors.list_assignments_of([user_id]).get(pk=assignment.pk)
+    return Status(201, _assignment_out(created))
 
 
 @router.delete(
@@ -354,6 +412,43 @@ def assign_role(request: HttpRequest, user_id: int, payload: AssignmentIn):
     response={204: None, **ERRORS},
     summary="Take a role assignment away",
 )
-def revoke_assignment(request: HttpRequest, assignment_id: int):
+def revoke_assignment(request: HttpRequest, assignment_id: QueryId):
     roles.revoke_assignment(actor=request_actor(request), assignment_id=assignment_id)
     return Status(204, None)
+
+
+# --- portal logins (approved dealer applications) ------------------------------------------------
+
+
+class PortalLoginOut(Schema):
+    customer_id: int
+    status: str = Field(description="pending: being created after the approval; ready")
+    username: str | None = None
+    password_set: bool = False
+    setup_url: str | None = Field(
+        None, description="one-time link to choose a password, while none is set"
+    )
+
+
+@router.get(
+    "/customers/{customer_id}/portal-login",
+    response={200: PortalLoginOut, **ERRORS},
+    summary="A customer's portal login and its one-time password link (after approval)",
+)
+def get_portal_login(request: HttpRequest, response: HttpResponse, customer_id: int):
+    secret_response(response)
+    login = portal.find_portal_login(request_actor(request), customer_id)
+    if login is None:
+        return {"customer_id": customer_id, "status": "pending"}
+    url = None
+    if login.uidb64 and login.token:
+        url = request.build_absolute_uri(
+            reverse("web:welcome", kwargs={"uidb64": login.uidb64, "token": login.token})
+        )
+    return {
+        "customer_id": customer_id,
+        "status": "ready",
+        "username": login.username,
+        "password_set": login.password_set,
+        "setup_url": url,
+    }

@@ -4,14 +4,13 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Query, Router, Schema
 
-from omni.kernel import audit
-from omni.party.selectors import scoped_org_ids
+from omni.tenancy.selectors import list_audit_entries
 
 from ..auth import request_actor
-from ..pagination import PageIn, paginate
-from ..schemas import ERRORS
+from ..pagination import Page, PageIn, paginate
+from ..schemas import ERRORS, line
 
 router = Router()
 
@@ -31,25 +30,16 @@ class AuditOut(Schema):
     request_id: str
 
 
-class AuditPage(Schema):
-    items: list[AuditOut]
-    total: int
-    page: int
-    page_size: int
-
-
 class AuditFilter(PageIn):
-    object_type: str | None = Field(None, max_length=100)
-    object_id: str | None = Field(None, max_length=64)
+    object_type: line(100) | None = None
+    object_id: line(64) | None = None
 
 
-@router.get("", response={200: AuditPage, **ERRORS}, summary="Audit trail (newest first)")
+@router.get("", response={200: Page[AuditOut], **ERRORS}, summary="Audit trail (newest first)")
 def list_audit(request: HttpRequest, filters: Query[AuditFilter]):
     """Entries of the organisations in the caller's data scope (everything for admins)."""
-    actor = request_actor(request)
-    actor.require("system.audit.view")
-    qs = audit.list_entries(
-        org_ids=scoped_org_ids(actor),
+    qs = list_audit_entries(
+        request_actor(request),
         object_type=filters.object_type,
         object_id=filters.object_id,
     )

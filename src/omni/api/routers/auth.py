@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
@@ -10,16 +11,24 @@ from omni.kernel.errors import NotFound
 from omni.kernel.requestid import client_ip
 
 from ..auth import request_actor
-from ..schemas import ERRORS, Input
+from ..schemas import (
+    ERRORS,
+    LINE_PATTERN,
+    TEXT_PATTERN,
+    Input,
+    Permission,
+    QueryId,
+    name_of,
+)
 from ..secrets import secret_response
 
 router = Router()
 
 
 class TokenIn(Input):
-    username: str = Field(min_length=1, max_length=150)
-    password: str = Field(min_length=1, max_length=128)
-    name: str = Field(default="api", min_length=1, max_length=100)
+    username: Annotated[str, Field(min_length=1, max_length=150, pattern=LINE_PATTERN)]
+    password: Annotated[str, Field(min_length=1, max_length=128, pattern=TEXT_PATTERN)]
+    name: name_of("access.ApiToken") = "api"
 
 
 class TokenOut(Schema):
@@ -30,11 +39,14 @@ class TokenOut(Schema):
 
 
 class NewTokenIn(Input):
-    name: str = Field(min_length=1, max_length=100)
-    permissions: list[str] | None = Field(
+    name: name_of("access.ApiToken")
+    permissions: list[Permission] | None = Field(
         None,
         max_length=200,
-        description="only these permissions (a scoped token); omit for the user's own",
+        description="only these permissions (a scoped token), each one the caller holds; "
+        "omit for the caller's own: the user's permissions when logged in or with an unscoped "
+        "token, the creating token's permissions (and expiry) with a scoped one. Asking for "
+        "more: 403 cannot_grant",
     )
 
 
@@ -81,7 +93,10 @@ def create_token(request: HttpRequest, response: HttpResponse, payload: NewToken
         201,
         _out(
             tokens.create_token(
-                actor=request_actor(request), name=payload.name, permissions=payload.permissions
+                actor=request_actor(request),
+                name=payload.name,
+                permissions=payload.permissions,
+                via_token_id=getattr(request, "api_token_id", None),
             )
         ),
     )
@@ -90,7 +105,7 @@ def create_token(request: HttpRequest, response: HttpResponse, payload: NewToken
 @router.delete(
     "/tokens/{token_id}", response={204: None, **ERRORS}, summary="Revoke one of my tokens"
 )
-def revoke_token(request: HttpRequest, token_id: int):
+def revoke_token(request: HttpRequest, token_id: QueryId):
     if not tokens.revoke_token(actor=request_actor(request), token_id=token_id):
         raise NotFound()
     return Status(204, None)

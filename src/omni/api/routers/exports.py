@@ -5,75 +5,64 @@ exported file can be edited and uploaded to ``POST /api/v1/imports/{key}`` as it
 unedited file imports with nothing changed. Rows come from the domain's selectors (the
 caller's data scope, the list endpoints' filters) and are written by the Excel engine's
 streaming writer (openpyxl write-only mode) into a temporary file that is streamed back.
-Each export needs the module's "view" and "export" permissions.
+Each export needs the module's "view" and "export" permissions (the selectors require them).
 """
 
 from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal
+from typing import Any
 
 from django.http import FileResponse, HttpRequest
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from omni.catalog import importers as catalog_io
 from omni.catalog import selectors as catalog_selectors
-from omni.kernel import excel
-from omni.kernel.actors import Actor
+from omni.kernel import clock, excel
 from omni.kernel.excel import SheetSpec
 from omni.party import importers as party_io
 from omni.party import selectors as party_selectors
 from omni.party.states import CustomerStatus
 
 from ..auth import request_actor
-from ..schemas import ERRORS
+from ..schemas import ERRORS, QueryBool, QueryId, choices_of, line
 
 router = Router()
 
-ProductStatusLiteral = Literal["active", "inactive"]
+ProductStatusLiteral = choices_of("catalog.Product", "status")
 
 
 class CustomerExportFilter(Schema):
-    search: str = Field("", max_length=60)
+    search: line(60) = ""
     status: CustomerStatus | None = None
-    kind: str = Field("", max_length=16)
-    org_id: int | None = None
-    sales_region_id: int | None = None
-    class_id: int | None = None
-    level_id: int | None = None
-    tag: str = Field("", max_length=30)
+    kind: choices_of("party.Customer", "kind") | None = None
+    org_id: QueryId | None = None
+    sales_region_id: QueryId | None = None
+    class_id: QueryId | None = None
+    level_id: QueryId | None = None
+    tag: line(30) = ""
 
 
 class ProductExportFilter(Schema):
-    search: str = Field("", max_length=60, description="code, name, SKU code or exact barcode")
-    brand_id: int | None = None
-    category_id: int | None = Field(None, description="includes subcategories")
+    search: line(60) = Field("", description="code, name, SKU code or exact barcode")
+    brand_id: QueryId | None = None
+    category_id: QueryId | None = Field(None, description="includes subcategories")
     status: ProductStatusLiteral | None = None
-    is_bundle: bool | None = None
+    is_bundle: QueryBool | None = None
 
 
 class SkuExportFilter(Schema):
-    search: str = Field("", max_length=60)
-    product_id: int | None = None
+    search: line(60) = ""
+    product_id: QueryId | None = None
     status: ProductStatusLiteral | None = None
 
 
 class RuleExportFilter(Schema):
-    effect: Literal["include", "exclude"] | None = None
-    subject_kind: (
-        Literal["all", "customer_class", "customer_level", "sales_region", "customer"] | None
-    ) = None
-    target_kind: Literal["all", "brand", "category", "product", "sku"] | None = None
-    customer_id: int | None = None
-
-
-def _actor(request: HttpRequest, module: str) -> Actor:
-    actor = request_actor(request)
-    actor.require(f"{module}.view")
-    actor.require(f"{module}.export")
-    return actor
+    effect: choices_of("catalog.AuthorisationRule", "effect") | None = None
+    subject_kind: choices_of("catalog.AuthorisationRule", "subject_kind") | None = None
+    target_kind: choices_of("catalog.AuthorisationRule", "target_kind") | None = None
+    customer_id: QueryId | None = None
 
 
 def _xlsx(spec: SheetSpec, rows: Iterable[Mapping[str, Any]], stem: str) -> FileResponse:
@@ -85,7 +74,7 @@ def _xlsx(spec: SheetSpec, rows: Iterable[Mapping[str, Any]], stem: str) -> File
     except BaseException:
         out.close()
         raise
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    stamp = clock.local_now().strftime("%Y%m%d-%H%M")
     return FileResponse(
         out,
         as_attachment=True,
@@ -94,10 +83,11 @@ def _xlsx(spec: SheetSpec, rows: Iterable[Mapping[str, Any]], stem: str) -> File
     )
 
 
-def _customers(actor: Actor, filters: CustomerExportFilter) -> Any:
+def _customers(request: HttpRequest, filters: CustomerExportFilter) -> Any:
     f = filters.model_dump()
     f["status"] = f["status"] or ""
-    return party_selectors.list_customers(actor, **f)
+    f["kind"] = f["kind"] or ""
+    return party_selectors.list_customers(request_actor(request), export=True, **f)
 
 
 @router.get(
@@ -107,8 +97,7 @@ def _customers(actor: Actor, filters: CustomerExportFilter) -> Any:
     summary="Customers in my data scope (.xlsx, the customers import layout)",
 )
 def export_customers(request: HttpRequest, filters: Query[CustomerExportFilter]):
-    actor = _actor(request, "party.customer")
-    rows = party_io.customer_rows(_customers(actor, filters))
+    rows = party_io.customer_rows(_customers(request, filters))
     return _xlsx(party_io.CUSTOMER_SPEC, rows, "客户")
 
 
@@ -119,8 +108,7 @@ def export_customers(request: HttpRequest, filters: Query[CustomerExportFilter])
     summary="Contacts and delivery addresses of my customers (.xlsx, the import layout)",
 )
 def export_contacts_addresses(request: HttpRequest, filters: Query[CustomerExportFilter]):
-    actor = _actor(request, "party.customer")
-    rows = party_io.contact_address_rows(_customers(actor, filters))
+    rows = party_io.contact_address_rows(_customers(request, filters))
     return _xlsx(party_io.CONTACT_SPEC, rows, "客户联系人和地址")
 
 
@@ -131,8 +119,9 @@ def export_contacts_addresses(request: HttpRequest, filters: Query[CustomerExpor
     summary="Products, one row per SKU (.xlsx, the products import layout)",
 )
 def export_products(request: HttpRequest, filters: Query[ProductExportFilter]):
-    actor = _actor(request, "catalog.product")
-    products = catalog_selectors.list_products(actor=actor, **filters.model_dump())
+    products = catalog_selectors.list_products(
+        actor=request_actor(request), export=True, **filters.model_dump()
+    )
     return _xlsx(catalog_io.SPEC, catalog_io.product_rows(products), "商品")
 
 
@@ -143,8 +132,9 @@ def export_products(request: HttpRequest, filters: Query[ProductExportFilter]):
     summary="Barcodes of the SKUs (.xlsx, the barcodes import layout)",
 )
 def export_barcodes(request: HttpRequest, filters: Query[SkuExportFilter]):
-    actor = _actor(request, "catalog.product")
-    skus = catalog_selectors.list_skus(actor=actor, **filters.model_dump())
+    skus = catalog_selectors.list_skus(
+        actor=request_actor(request), export=True, **filters.model_dump()
+    )
     return _xlsx(catalog_io.BARCODE_SPEC, catalog_io.barcode_rows(skus), "条码")
 
 
@@ -155,6 +145,7 @@ def export_barcodes(request: HttpRequest, filters: Query[SkuExportFilter]):
     summary="Product authorisation rules (.xlsx, the authorisation import layout)",
 )
 def export_authorisation(request: HttpRequest, filters: Query[RuleExportFilter]):
-    actor = _actor(request, "catalog.authorisation")
-    rules = catalog_selectors.list_authorisation_rules(actor=actor, **filters.model_dump())
+    rules = catalog_selectors.list_authorisation_rules(
+        actor=request_actor(request), export=True, **filters.model_dump()
+    )
     return _xlsx(catalog_io.AUTHORISATION_SPEC, catalog_io.authorisation_rows(rules), "商品授权")

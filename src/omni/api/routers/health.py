@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from omni.kernel.health import check_health
 
@@ -18,6 +18,10 @@ class HealthOut(Schema):
     outbox_failed: int
     worker_heartbeat_age_seconds: float | None
     checked_at: dt.datetime
+    business_time: dt.datetime | None = Field(
+        None, description="Business time, only when the business clock was moved (demo/test)"
+    )
+    business_clock_frozen: bool = False
 
 
 @router.get("", response={200: HealthOut, 503: HealthOut}, auth=None, summary="System health")

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, models, transaction
 
-from omni.kernel.errors import InvalidInput
+from omni.kernel.errors import DomainError, InvalidInput
 
 from .. import errors
 from ..models import Product, Sku
+from ..types import RowIssue
 
 T = TypeVar("T")
 
@@ -41,6 +43,8 @@ def code_pattern(model: type[models.Model]) -> re.Pattern[str]:
 # for the importers, which check a whole column before any service runs
 CODE_RE = code_pattern(Product)
 SKU_CODE_RE = code_pattern(Sku)
+CODE_MAX = code_max_length(Product)
+SKU_CODE_MAX = code_max_length(Sku)
 
 
 def clean_code(value: Any, *, model: type[models.Model], field: str = "code") -> str:
@@ -48,7 +52,8 @@ def clean_code(value: Any, *, model: type[models.Model], field: str = "code") ->
     dashes or underscores (the limit comes from the model, so a code never reaches a column
     too short for it: PostgreSQL would refuse it with a 500, SQLite would store it)."""
     max_length = code_max_length(model)
-    code = value.strip() if isinstance(value, str) else ""
+    # NFKC + trim: the rule of every write path (kernel.excel.normalise_code for Excel rows)
+    code = unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else ""
     if not code_pattern(model).match(code):
         raise errors.invalid(
             "invalid_code", field=field, max_length=max_length, value=str(value)[:64]
@@ -101,3 +106,28 @@ def reference(qs: models.QuerySet[T], pk: Any, code: str) -> T:
         return qs.get(pk=pk)
     except (qs.model.DoesNotExist, ValueError, TypeError):
         raise errors.invalid(code, id=pk) from None
+
+
+# a bulk row's field → the argument of the single-row services it names
+ARGUMENTS = {
+    "product_code": "code",
+    "product_name": "name",
+    "org": "org_id",
+    "brand": "brand_id",
+    "category": "category_id",
+    "base_unit": "base_unit_id",
+    "sku_code": "sku_codes",
+}
+
+
+def issue_error(issue: RowIssue, arguments: Mapping[str, str] = ARGUMENTS) -> DomainError:
+    """The error a single-row service raises for a refused row: the same code."""
+    details = {"field": arguments.get(issue.field, issue.field), **issue.detail}
+    details.pop("row", None)
+    if issue.code not in errors.MESSAGES:
+        return InvalidInput(details=details)
+    if issue.code == "read_only":
+        return errors.read_only(**details)
+    if issue.code in errors.CONFLICTS:
+        return errors.conflict(issue.code, **details)
+    return errors.invalid(issue.code, **details)

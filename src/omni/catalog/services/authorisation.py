@@ -1,5 +1,5 @@
 """Product authorisation rules (商品授权): who may order what. See
-`selectors.authorised_skus` for how the rules combine."""
+`selectors.list_authorised_skus` for how the rules combine."""
 
 from __future__ import annotations
 
@@ -10,94 +10,28 @@ from django.db import transaction
 
 from omni.kernel import audit
 from omni.kernel.actors import Actor
-from omni.kernel.errors import InvalidInput
 
-from .. import errors
-from ..models import (
-    SUBJECT_FIELDS,
-    TARGET_FIELDS,
-    AuthorisationRule,
-    Brand,
-    Category,
-    Product,
-    RuleEffect,
-    Sku,
-    SubjectKind,
-    TargetKind,
-)
-from ..scoping import check_org_writable, check_row_writable, scoped
-from ._common import UNSET, clean_text, get_for_update, reference
+from ..models import AuthorisationRule
+from ..scoping import check_row_writable, scoped
+from ..types import AuthorisationRow
+from ._common import UNSET, get_for_update, issue_error
+from .authorisation_batch import FIELDS, load_snapshot, upsert_authorisation_rules
+from .authorisation_rules import columns
 
-FIELDS = (
-    "org",
-    "effect",
-    "subject_kind",
-    *SUBJECT_FIELDS.values(),
-    "target_kind",
-    *TARGET_FIELDS.values(),
-    "valid_from",
-    "valid_to",
-    "note",
-)
+# a rule row's field → the argument of the single-row services it names
+_ARGUMENTS = {"org": "org_id", "subject": "subject_id", "target": "target_id"}
 
 
-def _choice(value: Any, choices: type, field: str) -> str:
-    if value not in choices.values:
-        raise InvalidInput(details={"field": field, "allowed": list(choices.values)})
-    return value
-
-
-def _subject(kind: str, subject_id: Any) -> dict[str, Any]:
-    values: dict[str, Any] = {f: None for f in SUBJECT_FIELDS.values()}
-    if kind == SubjectKind.ALL:
-        if subject_id is not None:
-            raise errors.invalid("invalid_rule", field="subject_id", reason="must_be_empty")
-        return values
-    field = SUBJECT_FIELDS[SubjectKind(kind)]
-    if subject_id is None:
-        raise errors.invalid("invalid_rule", field="subject_id", reason="required")
-    model = AuthorisationRule._meta.get_field(field).related_model
-    values[field] = reference(model._default_manager.all(), subject_id, f"unknown_{field}")
-    return values
-
-
-def _target(actor: Actor, kind: str, target_id: Any) -> dict[str, Any]:
-    values: dict[str, Any] = {f: None for f in TARGET_FIELDS.values()}
-    if kind == TargetKind.ALL:
-        if target_id is not None:
-            raise errors.invalid("invalid_rule", field="target_id", reason="must_be_empty")
-        return values
-    if target_id is None:
-        raise errors.invalid("invalid_rule", field="target_id", reason="required")
-    querysets = {
-        TargetKind.BRAND: scoped(Brand.objects.all(), actor),
-        TargetKind.CATEGORY: scoped(Category.objects.all(), actor),
-        TargetKind.PRODUCT: scoped(Product.objects.all(), actor),
-        TargetKind.SKU: scoped(Sku.objects.all(), actor, "product__org"),
-    }
-    field = TARGET_FIELDS[TargetKind(kind)]
-    values[field] = reference(querysets[TargetKind(kind)], target_id, f"unknown_{field}")
-    return values
-
-
-def _dates(valid_from: dt.date | None, valid_to: dt.date | None) -> None:
-    for name, value in (("valid_from", valid_from), ("valid_to", valid_to)):
-        if value is not None and not isinstance(value, dt.date):
-            raise InvalidInput(details={"field": name})
-    if valid_from and valid_to and valid_to < valid_from:
-        raise errors.invalid("invalid_date_range", valid_from=valid_from, valid_to=valid_to)
-
-
-def _record(actor: Actor, rule: AuthorisationRule, action: str, before: Any, after: Any) -> None:
-    audit.record(
-        actor=actor,
-        action=action,
-        object_type="catalog.authorisationrule",
-        object_id=rule.pk,
-        before=before,
-        after=after,
-        org_id=rule.org_id,
-    )
+def _write(actor: Actor, row: AuthorisationRow, *, create_only: bool) -> AuthorisationRule:
+    """One row through `authorisation_batch.upsert_authorisation_rules`: its rules and
+    error codes are an Excel row's."""
+    result = upsert_authorisation_rules(actor=actor, rows=[row], create_only=create_only)
+    if result.issues:
+        raise issue_error(result.issues[0], _ARGUMENTS)
+    if row.rule_id is not None:
+        return AuthorisationRule.objects.get(pk=row.rule_id)
+    snap = load_snapshot(actor, [row])
+    return AuthorisationRule.objects.filter(**columns(snap, row)).latest("pk")
 
 
 @transaction.atomic(durable=True)
@@ -114,26 +48,28 @@ def create_authorisation_rule(
     valid_to: dt.date | None = None,
     note: str = "",
 ) -> AuthorisationRule:
+    """A new rule; one the same as a stored rule (organisation, effect, subject, target,
+    dates) is a duplicate_rule."""
     actor.require("catalog.authorisation.edit")
-    effect = _choice(effect, RuleEffect, "effect")
-    subject_kind = _choice(subject_kind, SubjectKind, "subject_kind")
-    target_kind = _choice(target_kind, TargetKind, "target_kind")
-    note = clean_text(note or "", field="note", max_length=200, required=False)
-    _dates(valid_from, valid_to)
-    check_org_writable(actor, org_id)
-    rule = AuthorisationRule.objects.create(
-        org_id=org_id,
+    row = AuthorisationRow(
+        org=_id(org_id),
         effect=effect,
         subject_kind=subject_kind,
+        subject=_id(subject_id),
         target_kind=target_kind,
+        target=_id(target_id),
         valid_from=valid_from,
         valid_to=valid_to,
-        note=note,
-        **_subject(subject_kind, subject_id),
-        **_target(actor, target_kind, target_id),
+        note=note or "",
     )
-    _record(actor, rule, "catalog.authorisation_created", None, audit.snapshot(rule, FIELDS))
-    return rule
+    return _write(actor, row, create_only=True)
+
+
+def _id(value: Any) -> Any:
+    """An id argument as a row reference: never a code (an id given as text is no id)."""
+    return (
+        value if value is None or (isinstance(value, int) and not isinstance(value, bool)) else -1
+    )
 
 
 @transaction.atomic(durable=True)
@@ -154,35 +90,23 @@ def update_authorisation_rule(
     actor.require("catalog.authorisation.edit")
     rule = get_for_update(scoped(AuthorisationRule.objects.all(), actor), rule_id, "rule")
     check_row_writable(actor, rule)
-    before = audit.snapshot(rule, FIELDS)
-    if effect is not UNSET:
-        rule.effect = _choice(effect, RuleEffect, "effect")
-    if subject_kind is not UNSET or subject_id is not UNSET:
-        kind = rule.subject_kind if subject_kind is UNSET else subject_kind
-        kind = _choice(kind, SubjectKind, "subject_kind")
-        sid = rule.subject_id if subject_id is UNSET else subject_id
-        for field, value in _subject(kind, sid).items():
-            setattr(rule, field, value)
-        rule.subject_kind = kind
-    if target_kind is not UNSET or target_id is not UNSET:
-        kind = rule.target_kind if target_kind is UNSET else target_kind
-        kind = _choice(kind, TargetKind, "target_kind")
-        tid = rule.target_id if target_id is UNSET else target_id
-        for field, value in _target(actor, kind, tid).items():
-            setattr(rule, field, value)
-        rule.target_kind = kind
-    if valid_from is not UNSET:
-        rule.valid_from = valid_from
-    if valid_to is not UNSET:
-        rule.valid_to = valid_to
-    _dates(rule.valid_from, rule.valid_to)
-    if note is not UNSET:
-        rule.note = clean_text(note or "", field="note", max_length=200, required=False)
-    rule.save()
-    after = audit.snapshot(rule, FIELDS)
-    if after != before:
-        _record(actor, rule, "catalog.authorisation_updated", before, after)
-    return rule
+
+    def given(value: Any, current: Any) -> Any:
+        return current if value is UNSET else value
+
+    row = AuthorisationRow(
+        rule_id=rule.pk,
+        org=rule.org_id,
+        effect=given(effect, rule.effect),
+        subject_kind=given(subject_kind, rule.subject_kind),
+        subject=_id(given(subject_id, rule.subject_id)),
+        target_kind=given(target_kind, rule.target_kind),
+        target=_id(given(target_id, rule.target_id)),
+        valid_from=given(valid_from, rule.valid_from),
+        valid_to=given(valid_to, rule.valid_to),
+        note=given(note, rule.note) or "",
+    )
+    return _write(actor, row, create_only=False)
 
 
 @transaction.atomic(durable=True)
@@ -193,5 +117,12 @@ def delete_authorisation_rule(*, actor: Actor, rule_id: int) -> None:
     before = audit.snapshot(rule, FIELDS)
     rule_pk = rule.pk
     rule.delete()
-    rule.pk = rule_pk
-    _record(actor, rule, "catalog.authorisation_deleted", before, None)
+    audit.record(
+        actor=actor,
+        action="catalog.authorisation_deleted",
+        object_type="catalog.authorisationrule",
+        object_id=rule_pk,
+        before=before,
+        after=None,
+        org_id=rule.org_id,
+    )

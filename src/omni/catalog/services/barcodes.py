@@ -16,11 +16,13 @@ from omni.kernel import audit
 from omni.kernel.actors import Actor
 
 from .. import errors
-from ..calculations import barcode_kind
 from ..models import Barcode, BundleItem, Sku, Unit, UnitConversion
 from ..scoping import check_row_writable, scoped
-from ._common import clean_decimal, code_max_length, get_for_update, insert_unique, reference
-from .products import _sku_for_update
+from ..types import BarcodeRow
+from ._common import clean_decimal, get_for_update, insert_unique, issue_error, reference
+from .barcode_batch import upsert_barcodes
+from .barcode_rules import valid_barcode
+from .products import _INTEGRITY, _sku_for_update
 
 FACTOR_PLACES = 6
 QUANTITY_PLACES = 4
@@ -38,52 +40,38 @@ def _record(actor: Actor, sku: Sku, action: str, before: Any, after: Any) -> Non
     )
 
 
-def _unit_of(sku: Sku, unit_id: int | None) -> Unit:
-    """The base unit (default) or a unit the SKU has a conversion for."""
-    if unit_id is None or unit_id == sku.product.base_unit_id:
-        return sku.product.base_unit
-    unit = reference(Unit.objects.all(), unit_id, "unknown_unit")
-    if not UnitConversion.objects.filter(sku=sku, unit=unit).exists():
-        raise errors.invalid("unknown_unit", id=unit_id, reason="no_conversion_for_sku")
-    return unit
-
-
 def clean_barcode(code: Any) -> str:
-    text = code.strip() if isinstance(code, str) else ""
-    if barcode_kind(text) is None or len(text) > code_max_length(Barcode):
+    """The one barcode rule of every write path (page, API, Excel): NFKC, trimmed, capitals;
+    a GTIN with a right check digit or an internal code (`calculations.INTERNAL_CODE`)."""
+    text = valid_barcode(code)
+    if text is None:
         raise errors.invalid("invalid_barcode", value=str(code)[:64])
     return text
+
+
+# a barcode row's field → the argument of `add_barcode` it comes from
+_ARGUMENTS = {"code": "code", "sku": "sku_id", "unit": "unit_id", "primary": "is_primary"}
 
 
 @transaction.atomic(durable=True)
 def add_barcode(
     *, actor: Actor, sku_id: int, code: str, unit_id: int | None = None, is_primary: bool = False
 ) -> Barcode:
-    """Label one packaging level of a SKU. The first barcode of a unit becomes its primary."""
+    """Label one packaging level of a SKU: one row through `barcode_batch.upsert_barcodes`
+    (its rules and codes are an Excel row's). The first barcode of a unit becomes its
+    primary; `is_primary` takes the flag from the previous one."""
     actor.require("catalog.product.edit")
     code = clean_barcode(code)
-    sku = _sku_for_update(actor, sku_id)
-    sku = Sku.objects.select_related("product__base_unit").get(pk=sku.pk)
-    unit = _unit_of(sku, unit_id)
-    if Barcode.objects.filter(code=code).exists():
-        raise errors.conflict("duplicate_barcode", code=code)
-    primaries = Barcode.objects.filter(sku=sku, unit=unit, is_primary=True)
-    primary = bool(is_primary) or not primaries.exists()
-
-    def create() -> Barcode:
-        if primary:
-            primaries.update(is_primary=False)
-        return Barcode.objects.create(code=code, sku=sku, unit=unit, is_primary=primary)
-
-    barcode = insert_unique(create, error="duplicate_barcode", code=code)
-    _record(
-        actor,
-        sku,
-        "catalog.barcode_added",
-        None,
-        {f"barcode {code}": f"{sku.code} / {unit.name}" + (" *" if primary else "")},
-    )
-    return barcode
+    sku = _sku_for_update(actor, sku_id)  # the SKU in the URL: 404 / 403 before the body
+    row = BarcodeRow(sku=sku.pk, code=code, unit=unit_id, primary=bool(is_primary))
+    try:
+        with transaction.atomic():
+            result = upsert_barcodes(actor=actor, rows=[row], create_only=True)
+    except _INTEGRITY:  # the same barcode added by someone else meanwhile
+        raise errors.conflict("duplicate_barcode", code=code) from None
+    if result.issues:
+        raise issue_error(result.issues[0], _ARGUMENTS)
+    return Barcode.objects.get(code=code)
 
 
 @transaction.atomic(durable=True)

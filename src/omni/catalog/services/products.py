@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from omni.kernel import audit
 from omni.kernel.actors import Actor
@@ -21,17 +21,20 @@ from omni.kernel.states import apply_transition
 from .. import errors
 from ..calculations import normalise_spec_attributes, sku_name, spec_matrix
 from ..models import Brand, Category, Product, Sku, Unit, UnitConversion
-from ..scoping import check_org_writable, check_row_writable, scoped
+from ..scoping import check_row_writable, scoped
 from ..states import ACTION_FOR_STATUS, STATUS_FLOW, ProductStatus
-from ..types import SpecCombination
+from ..types import ProductRow, SpecCombination
 from ._common import (
     UNSET,
     clean_code,
     clean_text,
     get_for_update,
     insert_unique,
+    issue_error,
     reference,
 )
+from .product_batch import other_case_codes, upsert_products
+from .product_rules import normal_code
 
 FIELDS = (
     "org",
@@ -90,7 +93,8 @@ def _sku_codes(
 
 
 def _check_sku_codes_free(codes: Sequence[str]) -> None:
-    taken = sorted(Sku.objects.filter(code__in=list(codes)).values_list("code", flat=True)[:20])
+    """No SKU has one of `codes`, nor one of them in other letter case."""
+    taken = sorted(other_case_codes(Sku, codes).values())[:20]
     if taken:
         raise errors.conflict("duplicate_code", field="sku_codes", value=taken)
 
@@ -136,6 +140,14 @@ def _references(
     return out
 
 
+try:  # insert_rows writes with COPY on PostgreSQL: the driver's error, not Django's
+    from psycopg import IntegrityError as _DriverIntegrityError
+
+    _INTEGRITY: tuple[type[Exception], ...] = (IntegrityError, _DriverIntegrityError)
+except ImportError:  # pragma: no cover (SQLite only)
+    _INTEGRITY = (IntegrityError,)
+
+
 @transaction.atomic(durable=True)
 def create_product(
     *,
@@ -156,51 +168,49 @@ def create_product(
     weighed: bool = False,
     is_bundle: bool = False,
 ) -> Product:
-    """Create a product and one SKU per cell of its spec matrix."""
+    """Create a product and one SKU per cell of its spec matrix: the rows of one product
+    through `product_batch.upsert_products`, so the rules and codes are those of a bulk
+    write (an Excel import)."""
     actor.require("catalog.product.create")
-    code = clean_code(code, model=Product)
-    name = clean_text(name, field="name", max_length=120)
-    description = clean_text(
-        description or "", field="description", max_length=2000, required=False
+    code = normal_code(code)
+    if org_id is None or isinstance(org_id, bool):
+        raise errors.invalid("unknown_org", org_id=org_id)
+    combos = spec_matrix(_clean_spec(spec_attributes))
+    if sku_codes is not None and (isinstance(sku_codes, str) or len(sku_codes) != len(combos)):
+        raise errors.invalid("invalid_spec", reason="sku_codes_count", expected=len(combos))
+    codes = (
+        [f"{code}-{n}" for n in range(1, len(combos) + 1)]
+        if sku_codes is None
+        else [normal_code(c) for c in sku_codes]
     )
-    check_org_writable(actor, org_id)
-    refs = _references(actor, brand_id=brand_id, category_id=category_id, base_unit_id=base_unit_id)
-    attributes = _clean_spec(spec_attributes)
-    shelf_life = _clean_shelf_life(bool(track_expiry), shelf_life_days)
-    combos = spec_matrix(attributes)
-    codes = _sku_codes(code, sku_codes, len(combos))
-    if Product.objects.filter(code=code).exists():
-        raise errors.conflict("duplicate_code", field="code", value=code)
-    _check_sku_codes_free(codes)
-
-    def create() -> Product:
-        product = Product.objects.create(
-            org_id=org_id,
-            code=code,
-            name=name,
-            description=description,
-            spec_attributes=attributes,
+    rows = [
+        ProductRow(
+            product_code=code,
+            product_name=name,
+            base_unit=base_unit_id,
+            sku_code=sku_code,
+            brand=brand_id,
+            category=category_id,
+            spec=combo.values,
+            org=org_id,
+            description=description or "",
             track_batch=bool(track_batch),
             track_expiry=bool(track_expiry),
-            shelf_life_days=shelf_life,
+            shelf_life_days=shelf_life_days if shelf_life_days != "" else None,
             track_serial=bool(track_serial),
             weighed=bool(weighed),
             is_bundle=bool(is_bundle),
-            **refs,
         )
-        _new_skus(product, combos, codes)
-        return product
-
-    product = insert_unique(create, error="duplicate_code", field="code", value=code)
-    audit.record(
-        actor=actor,
-        action="catalog.product_created",
-        object_type="catalog.product",
-        object_id=product.pk,
-        after={**_snapshot(product), "skus": codes},
-        org_id=product.org_id,
-    )
-    return product
+        for combo, sku_code in zip(combos, codes, strict=True)
+    ]
+    try:
+        with transaction.atomic():
+            result = upsert_products(actor=actor, rows=rows, create_only=True)
+    except _INTEGRITY:  # a product or SKU created by someone else meanwhile
+        raise errors.conflict("duplicate_code", field="code", value=code) from None
+    if result.issues:
+        raise issue_error(result.issues[0])
+    return Product.objects.get(code=code)
 
 
 @transaction.atomic(durable=True)
@@ -230,7 +240,8 @@ def update_product(
     before = _snapshot(product)
     if code is not UNSET:
         code = clean_code(code, model=Product)
-        if Product.objects.filter(code=code).exclude(pk=product.pk).exists():
+        # codes that differ only by letter case are one code (product_rules.fold)
+        if Product.objects.filter(code__iexact=code).exclude(pk=product.pk).exists():
             raise errors.conflict("duplicate_code", field="code", value=code)
         product.code = code
     if name is not UNSET:
@@ -373,7 +384,8 @@ def update_sku(*, actor: Actor, sku_id: int, code: Any = UNSET, name: Any = UNSE
     before = {"code": sku.code, "name": sku.name}
     if code is not UNSET:
         code = clean_code(code, model=Sku)
-        if Sku.objects.filter(code=code).exclude(pk=sku.pk).exists():
+        # codes that differ only by letter case are one code (product_rules.fold)
+        if Sku.objects.filter(code__iexact=code).exclude(pk=sku.pk).exists():
             raise errors.conflict("duplicate_code", field="code", value=code)
         sku.code = code
     if name is not UNSET:

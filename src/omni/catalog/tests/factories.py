@@ -36,8 +36,12 @@ def party(model: str):
     return apps.get_model("party", model)
 
 
+def tenancy(model: str):
+    return apps.get_model("tenancy", model)
+
+
 def make_org(code: str | None = None, parent=None, name: str = ""):
-    Org = party("Organization")
+    Org = tenancy("Organization")
     code = code or f"ORG{next(_seq)}"
     org = Org.objects.create(
         code=code,

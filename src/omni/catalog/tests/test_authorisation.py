@@ -1,19 +1,28 @@
 """商品授权: which SKUs a customer may order. Table-driven over the rule semantics of
-`selectors.authorised_skus`, plus the rule services."""
+`selectors.list_authorised_skus`, plus the rule services."""
 
 import datetime as dt
 
 import pytest
 
 from omni.catalog.models import AuthorisationRule
-from omni.catalog.selectors import authorised_skus, list_authorisation_rules
+from omni.catalog.selectors import list_authorisation_rules, list_authorised_skus
 from omni.catalog.services import authorisation, products
 from omni.catalog.types import AuthorisationSubject
 from omni.kernel import audit
 from omni.kernel.errors import InvalidInput, NotFound, PermissionDenied
 from omni.kernel.testing import assert_max_queries
 
-from .factories import ADMIN, BrandFactory, CategoryFactory, actor, make_org, make_product, party
+from .factories import (
+    ADMIN,
+    BrandFactory,
+    CategoryFactory,
+    actor,
+    make_org,
+    make_product,
+    party,
+    tenancy,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +57,7 @@ def world():
     }
     products.set_product_status(actor=ADMIN, product_id=prods["OFF"].pk, status="inactive")
     CustomerClass, CustomerLevel = party("CustomerClass"), party("CustomerLevel")
-    SalesRegion, Customer = party("SalesRegion"), party("Customer")
+    SalesRegion, Customer = tenancy("SalesRegion"), party("Customer")
     c1, c2 = (CustomerClass.objects.create(code=c, name=c) for c in ("C1", "C2"))
     la, lb = (CustomerLevel.objects.create(code=c, name=c) for c in ("LA", "LB"))
     r1, r2 = (SalesRegion.objects.create(org=g, code=c, name=c, kind="area") for c in ("R1", "R2"))
@@ -169,7 +178,7 @@ def test_authorisation_semantics(world, rules, customer, expected):
     for spec in rules:
         add_rule(world, spec)
     subject = subject_of(world["customers"][customer])
-    got = set(authorised_skus(subject, on=TODAY).values_list("code", flat=True))
+    got = set(list_authorised_skus(subject, on=TODAY).values_list("code", flat=True))
     assert got == set(expected.split())
 
 
@@ -177,7 +186,7 @@ def test_inactive_skus_are_never_authorised(world):
     add_rule(world, "+ all all")
     products.set_sku_status(actor=ADMIN, sku_id=world["target"]["W-1"].pk, status="inactive")
     got = set(
-        authorised_skus(subject_of(world["customers"]["CU1"]), on=TODAY).values_list(
+        list_authorised_skus(subject_of(world["customers"]["CU1"]), on=TODAY).values_list(
             "code", flat=True
         )
     )
@@ -187,14 +196,14 @@ def test_inactive_skus_are_never_authorised(world):
 def test_subject_without_organisation_gets_nothing_and_org_id_alone_is_enough(world):
     add_rule(world, "+ all W")
     cust = world["customers"]["CU1"]
-    assert not authorised_skus(subject_of(cust, org_id=None, org_path=None), on=TODAY).exists()
-    got = authorised_skus(subject_of(cust, org_path=None), on=TODAY)
+    assert not list_authorised_skus(subject_of(cust, org_id=None, org_path=None), on=TODAY).exists()
+    got = list_authorised_skus(subject_of(cust, org_path=None), on=TODAY)
     assert set(got.values_list("code", flat=True)) == {"W-1", "W-2"}
 
 
 def test_today_is_the_default_date(world):
     add_rule(world, "+ all W until=2000-01-01")
-    assert not authorised_skus(subject_of(world["customers"]["CU1"])).exists()
+    assert not list_authorised_skus(subject_of(world["customers"]["CU1"])).exists()
 
 
 def test_authorised_skus_is_two_queries_whatever_the_rule_count(world):
@@ -203,7 +212,7 @@ def test_authorised_skus_is_two_queries_whatever_the_rule_count(world):
         add_rule(world, spec)
     subject = subject_of(world["customers"]["CU1"])
     with assert_max_queries(2):
-        skus = list(authorised_skus(subject, on=TODAY))
+        skus = list(list_authorised_skus(subject, on=TODAY))
         labels = [f"{s.code} {s.product.name}" for s in skus]  # product comes along
     codes = [s.code for s in skus]
     assert codes == sorted(codes) and len(labels) == len(skus)

@@ -46,9 +46,16 @@ def test_ean8_check_digit(body, delta):
         ("96385075", None),
         ("036000291452", "UPC-A"),
         ("036000291453", None),
-        ("SKU-0001", "internal"),
-        ("1234", "internal"),  # 4 digits: not a GS1 length, a fine internal code
-        ("12345", "internal"),
+        ("10012345678902", "GTIN-14"),
+        ("10012345678903", None),
+        ("SKU0001", "internal"),  # internal: 1-4 capitals, then 3-28 digits
+        ("WH2024000123", "internal"),
+        ("SKU-0001", None),  # no hyphens
+        ("sku0001", None),  # capitals only (the services normalise case first)
+        ("ABCDE123", None),  # at most 4 letters
+        ("1234", None),  # all digits: a GTIN length and check digit, or nothing
+        ("12345678905", None),  # 11 digits: a UPC-A that lost its leading zero
+        ("690123456789212", None),  # 15 digits
         ("abc", None),  # too short
         ("x" * 33, None),  # too long
         ("has space", None),

@@ -5,6 +5,7 @@ import io
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from omni.catalog.errors import MESSAGES
 from omni.catalog.importers import SPEC, parse_spec
 from omni.catalog.models import Barcode, Product, Sku, UnitConversion
 from omni.kernel import excel, imports
@@ -227,7 +228,7 @@ def test_products_of_another_organisation_cannot_be_overwritten(world):
         who=outsider,
     )
     assert job.error_sample == [
-        {"row": 2, "column": "商品编码", "reason": "商品编码已被其他组织使用"}
+        {"row": 2, "column": "商品编码", "reason": str(MESSAGES["duplicate_code"])}
     ]
     # a new product of the outsider lands in the organisation named in the file
     job = run([row("Q1", "Q1-1", None, None, brand=None, category=None, org="SUB")], who=outsider)

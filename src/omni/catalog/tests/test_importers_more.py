@@ -5,8 +5,10 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.utils.translation import gettext
 from openpyxl import Workbook, load_workbook
 
+from omni.catalog import errors as catalog_errors
 from omni.catalog.importers import AUTHORISATION_SPEC, BARCODE_SPEC
 from omni.catalog.models import AuthorisationRule, Barcode, Sku
 from omni.catalog.services import barcodes as barcode_services
@@ -25,6 +27,7 @@ from .factories import (
     make_org,
     make_product,
     party,
+    tenancy,
 )
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +54,12 @@ def run(key, spec, rows, mode=ImportMode.ALL_OR_NOTHING, who=ADMIN):
     return job
 
 
+def msg(code, reason=None, row=None):
+    """The message a service error code gives (in the job's language), as a sheet row says it."""
+    text = str(catalog_errors.message(code, {"reason": reason}))
+    return text + (gettext(" (see row %(row)s)") % {"row": row} if row else "")
+
+
 def errors_of(job):
     return {(e["row"], e["column"], e["reason"]) for e in job.error_sample}
 
@@ -74,7 +83,7 @@ def build_world():
     )
     cls = party("CustomerClass").objects.create(code="L1", name="一级经销商")
     level = party("CustomerLevel").objects.create(code="A", name="A级")
-    region = party("SalesRegion").objects.create(org=g, code="R1", name="华东", kind="area")
+    region = tenancy("SalesRegion").objects.create(org=g, code="R1", name="华东", kind="area")
     Customer = party("Customer")
     cu1 = Customer.objects.create(org=s, code="CU1", name="一号", kind="distributor")
     cu9 = Customer.objects.create(org=t, code="CU9", name="九号", kind="distributor")
@@ -119,7 +128,7 @@ BARCODES = [
     bc("P1-1", ean13(2), primary="是"),
     bc("P1-1", ean13(3), unit="箱"),  # the first 箱 barcode: primary
     bc("P1-2", ean13(4), unit="bottle", primary="否"),  # the first of its unit: primary anyway
-    bc("P1-2", "ABC-123"),  # an internal code
+    bc("P1-2", "ABC123"),  # an internal code
 ]
 
 
@@ -136,7 +145,7 @@ def test_barcodes_are_added_with_one_primary_per_sku_and_unit(world):
         ean13(2): ("P1-1", "bottle", True),
         ean13(3): ("P1-1", "case", True),
         ean13(4): ("P1-2", "bottle", True),
-        "ABC-123": ("P1-2", "bottle", False),
+        "ABC123": ("P1-2", "bottle", False),
     }
     (entry,) = AuditEntry.objects.filter(object_type="kernel.importjob")
     assert entry.after["importer"] == "catalog.barcodes" and entry.after["created"] == 5
@@ -183,15 +192,20 @@ def test_every_bad_barcode_row_is_reported_and_nothing_is_written(world):
     job = run("catalog.barcodes", BARCODE_SPEC, bad)
     assert job.status == ImportStatus.FAILED
     assert snapshot() == before
+    # then each bad row has the message of the service's error code (the page's, the API's)
     assert errors_of(job) == {
-        (3, "条码", "与第 2 行重复"),
-        (4, "SKU编码", "SKU编码不存在"),
-        (6, "包装单位", "单位不存在"),
-        (7, "包装单位", "该 SKU 没有「箱」的包装换算，请先设置换算（如箱规）"),
-        (8, "条码", "条码无效：校验位错误，或含字母数字和 - 以外的字符"),
-        (9, "条码", "条码已被其他 SKU 使用"),
-        (10, "包装单位", "该条码已用于此 SKU 的其他包装单位「瓶」"),
-        (12, "主条码", "同一 SKU 同一包装单位只能有一个主条码（见第 11 行）"),
+        (3, "条码", msg("duplicate_barcode", row=2)),
+        (4, "SKU编码", msg("unknown_sku")),
+        (6, "包装单位", msg("unknown_unit")),
+        (7, "包装单位", msg("unknown_unit")),  # P1-2 has no 箱 conversion
+        (
+            8,
+            "条码",
+            "条码无效：纯数字条码须为 8、12、13 或 14 位（EAN-8/UPC-A/EAN-13/GTIN-14）且校验位正确",
+        ),
+        (9, "条码", msg("duplicate_barcode")),
+        (10, "条码", msg("duplicate_barcode", "other_unit")),
+        (12, "主条码", msg("duplicate_primary", row=11)),
         (13, "主条码", "只能填写：是、否"),
     }
     ws = load_workbook(io.BytesIO(imports.job_file(job)))[BARCODE_SPEC.sheet_name]
@@ -221,8 +235,8 @@ def test_barcodes_of_skus_outside_the_writable_organisations(world):
         who=sub_user,
     )
     assert errors_of(job) == {
-        (2, "SKU编码", "该 SKU 属于其他组织，无权修改其条码"),  # group data: read-only
-        (3, "SKU编码", "SKU编码不存在"),  # another root: invisible
+        (2, "SKU编码", msg("read_only")),  # group data: read-only
+        (3, "SKU编码", msg("unknown_sku")),  # another root: invisible
     }
     with pytest.raises(PermissionDenied):
         run("catalog.barcodes", BARCODE_SPEC, BARCODES, who=actor("catalog.product.view"))
@@ -329,21 +343,21 @@ def test_every_bad_rule_row_is_reported_and_nothing_is_written(world):
     assert job.status == ImportStatus.FAILED
     assert snapshot() == before
     assert errors_of(job) == {
-        (3, "效果", "与第 2 行是同一条规则"),
-        (4, "组织编码", "组织编码不存在或无权在该组织下导入"),
-        (5, "对象编码", "对象类型为全部时不填对象编码"),
-        (6, "对象编码", "请填写对象编码"),
-        (7, "对象编码", "客户分类编码不存在"),
-        (8, "对象编码", "客户级别编码不存在"),
-        (9, "对象编码", "销售区域编码不存在"),
-        (10, "对象编码", "客户编码不存在"),
-        (11, "范围编码", "品牌编码不存在"),
-        (12, "范围编码", "分类编码不存在"),
-        (13, "范围编码", "商品编码不存在"),
-        (14, "范围编码", "SKU编码不存在"),
-        (15, "范围编码", "请填写范围编码"),
-        (16, "范围编码", "范围类型为全部时不填范围编码"),
-        (17, "失效日期", "失效日期不能早于生效日期"),
+        (3, "效果", msg("duplicate_rule", row=2)),
+        (4, "组织编码", msg("unknown_org")),
+        (5, "对象编码", msg("invalid_rule")),  # a code for 全部
+        (6, "对象编码", msg("invalid_rule")),  # no code
+        (7, "对象编码", msg("unknown_customer_class")),
+        (8, "对象编码", msg("unknown_customer_level")),
+        (9, "对象编码", msg("unknown_sales_region")),
+        (10, "对象编码", msg("unknown_customer")),
+        (11, "范围编码", msg("unknown_brand")),
+        (12, "范围编码", msg("unknown_category")),
+        (13, "范围编码", msg("unknown_product")),
+        (14, "范围编码", msg("unknown_sku")),
+        (15, "范围编码", msg("invalid_rule")),
+        (16, "范围编码", msg("invalid_rule")),
+        (17, "失效日期", msg("invalid_date_range")),
         (18, "生效日期", "日期格式应为 2025-01-31"),
         (19, "效果", "只能填写：允许、禁止"),
     }
@@ -372,9 +386,9 @@ def test_rules_stay_inside_the_uploaders_organisations(world):
         mode=ImportMode.VALID_ONLY,
     )
     assert errors_of(job) == {
-        (3, "组织编码", "组织编码不存在或无权在该组织下导入"),
-        (4, "对象编码", "客户编码不存在"),
-        (5, "范围编码", "商品编码不存在"),
+        (3, "组织编码", msg("unknown_org")),
+        (4, "对象编码", msg("unknown_customer")),
+        (5, "范围编码", msg("unknown_product")),
     }
     assert job.created_count == 1
     with pytest.raises(PermissionDenied):

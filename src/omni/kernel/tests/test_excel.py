@@ -105,11 +105,23 @@ def test_duplicate_column_is_refused():
     refused(xlsx([[*HEADER, "商品编码"], ["P1", "可乐", 1, 1, "上架", "P2"]]), "duplicate_columns")
 
 
-def test_formulas_are_refused_with_their_cells():
-    data = xlsx([HEADER, ["P1", "可乐", 2, "=C2*2", "上架"], ["P2", "雪碧", "=1+1", 1, "上架"]])
-    err = refused(data, "formulas_not_allowed")
-    assert err.details["cells"] == ["D2", "C3"]
-    assert err.details["count"] == 2
+def test_formulas_are_row_errors_among_the_other_row_errors():
+    data = xlsx(
+        [
+            HEADER,
+            ["P1", "可乐", 2, "=C2*2", "上架"],
+            ["P2", "雪碧", "=1+1", 1, "停售"],
+            ["P3", "芬达", 1, 1, "上架"],
+        ]
+    )
+    parsed = excel.read_xlsx(data, SPEC)
+    errors = {(e.row, e.column): e.reason for e in parsed.errors}
+    assert errors == {
+        (2, "单价"): "单元格 D2 是公式（=C2*2），请粘贴为数值",
+        (3, "箱规"): "单元格 C3 是公式（=1+1），请粘贴为数值",
+        (3, "状态"): "只能填写：上架、下架",
+    }
+    assert [r.number for r in parsed.rows] == [2, 3, 4]
 
 
 def test_merged_cells_are_refused():
@@ -121,12 +133,9 @@ def test_merged_cells_are_refused():
     assert err.details["ranges"] == ["A2:A3"]
 
 
-def test_too_many_rows_from_the_dimension_without_parsing():
+def test_too_many_rows_counts_rows_holding_values_not_the_declared_dimension():
     rows = [HEADER] + [[f"P{i}", "可乐", 1, 1, "上架"] for i in range(6)]
-    data = xlsx(rows)  # openpyxl's normal mode writes <dimension ref="A1:E7">
-    assert b'<dimension ref="A1:E7"' in zipfile.ZipFile(io.BytesIO(data)).read(
-        "xl/worksheets/sheet1.xml"
-    )
+    data = xlsx(rows)
     err = refused(data, "too_many_rows", max_rows=5)
     assert err.details["limit"] == 5
     assert excel.read_xlsx(data, SPEC, max_rows=6).total_rows == 6
@@ -213,12 +222,15 @@ def test_shared_strings_and_prefixed_sheet_xml():
     formula = sheet.replace(
         '<x:c r="C2" t="s"><x:v>4</x:v></x:c>', '<x:c r="C2"><x:f>A2</x:f></x:c>'
     )
-    err = refused(handmade_xlsx(formula, shared), "formulas_not_allowed")
-    assert err.details["cells"] == ["C2"]
-    err = refused(
-        handmade_xlsx(sheet.replace("A1:C2", "A1:C9"), shared), "too_many_rows", max_rows=5
+    (error,) = excel.read_xlsx(handmade_xlsx(formula, shared), SPEC).errors
+    assert (error.row, error.column, error.reason) == (
+        2,
+        "状态",
+        "单元格 C2 是公式（=A2），请粘贴为数值",
     )
-    assert err.details["rows"] == 8
+    # a declared dimension far beyond the rows holding values changes nothing
+    stretched = handmade_xlsx(sheet.replace("A1:C2", "A1:C1048576"), shared)
+    assert excel.read_xlsx(stretched, SPEC, max_rows=5).total_rows == 1
 
 
 # --- rows ------------------------------------------------------------------------------------------
@@ -306,7 +318,7 @@ def test_error_file_has_the_input_layout_plus_row_column_reason():
     assert excel.read_xlsx(out, SPEC).total_rows == 2
 
 
-def test_export_streams_rows_and_writes_formula_like_text_as_text():
+def test_export_streams_rows_and_prefixes_formula_like_text_with_a_quote():
     out = io.BytesIO()
     n = excel.write_rows(
         SPEC,
@@ -318,6 +330,6 @@ def test_export_streams_rows_and_writes_formula_like_text_as_text():
     )
     assert n == 2
     ws = load_workbook(io.BytesIO(out.getvalue()))["商品"]
-    assert ws["B2"].value == '=HYPERLINK("x")' and ws["B2"].data_type == "s"
+    assert ws["B2"].value == '\'=HYPERLINK("x")' and ws["B2"].data_type == "s"
     assert ws["D2"].value == 1.5
     assert [c.value for c in ws[3]] == ["P2", "雪碧", 3, None, "下架"]

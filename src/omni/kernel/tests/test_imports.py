@@ -17,6 +17,7 @@ from omni.kernel.actors import Actor
 from omni.kernel.errors import NotFound, PermissionDenied
 from omni.kernel.excel import Column, ExcelFileError, Row, RowError, SheetSpec
 from omni.kernel.models import AuditEntry, ImportJob, ImportMode, ImportStatus, StateHistory
+from omni.kernel.scope import DataScope
 from omni.kernel.states import state_history
 from omni.kernel.testing import race
 from omni.kernel.tests.testapp.models import Widget
@@ -81,11 +82,11 @@ class WidgetImporter(imports.Importer):
 IMPORTER = imports.register_importer("test.widgets", WidgetImporter())
 
 
-def widget_file(rows, sheet="部件") -> bytes:
+def widget_file(rows, sheet="部件", extra_header=None) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = sheet
-    ws.append(["名称", "计数", "组织"])
+    ws.append(["名称", "计数", "组织", *([extra_header] if extra_header else [])])
     for r in rows:
         ws.append(list(r))
     out = io.BytesIO()
@@ -228,8 +229,16 @@ class TestJobs:
         assert imports.get_job(actor=mine, job_id=job.pk) == job
         with pytest.raises(NotFound):
             imports.get_job(actor=other, job_id=job.pk)
-        assert imports.get_job(actor=other, job_id=job.pk, see_all=True) == job
         assert list(imports.list_jobs(actor=other)) == []
+        # a holder of the importer's permission whose data scope is everything sees it
+        boss = Actor(
+            actor.kind, 9, "boss", permissions=frozenset({PERMISSION}), scope=DataScope.all()
+        )
+        assert imports.get_job(actor=boss, job_id=job.pk) == job
+        # without the permission, an everything scope shows only one's own jobs
+        nosy = Actor(actor.kind, 10, "nosy", scope=DataScope.all())
+        with pytest.raises(NotFound):
+            imports.get_job(actor=nosy, job_id=job.pk)
 
     def test_the_job_runs_with_the_uploaders_identity(self):
         mine = Actor(

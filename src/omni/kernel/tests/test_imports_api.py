@@ -1,6 +1,7 @@
 """The imports API (/api/v1/imports) and pages (/imports/), with the test widget importer."""
 
 import io
+import zipfile
 
 import pytest
 from django.apps import apps
@@ -8,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client, override_settings
+from django.utils.html import escape
 from openpyxl import load_workbook
 
 from omni.kernel import excel, imports
@@ -19,14 +21,14 @@ from omni.kernel.tests.testapp.models import Widget
 API = "/api/v1/imports"
 
 
-def make_user(username, *, permissions=(), **flags):
+def make_user(username, *, permissions=(), scope="own", **flags):
     user = get_user_model().objects.create_user(username, password=f"{username}-pass-123", **flags)
     if permissions:
         role = apps.get_model("access", "Role").objects.create(
             code=f"r-{username}", name=username, permissions=list(permissions)
         )
         apps.get_model("access", "RoleAssignment").objects.create(
-            user=user, role=role, scope_kind="own"
+            user=user, role=role, scope_kind=scope
         )
     return user
 
@@ -55,8 +57,51 @@ def bob(db):
 
 @pytest.fixture
 def boss(db):
-    make_user("boss", is_staff=True)
+    """Holds the importer's permission over the whole enterprise."""
+    make_user("boss", permissions=[PERMISSION], scope="all")
     return token_client("boss")
+
+
+@pytest.fixture
+def staffer(db):
+    """Django's `is_staff` without the importer's permission: decides nothing."""
+    make_user("staffer", is_staff=True)
+    return token_client("staffer")
+
+
+def _rewrite(data: bytes, name: str, body: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w") as zout:
+        for info in zin.infolist():
+            zout.writestr(info, body if info.filename == name else zin.read(info.filename))
+    return out.getvalue()
+
+
+def _doctype_sheet():
+    data = widget_file(GOOD)
+    sheet = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    start = sheet.index(b"<worksheet")
+    body = b'<?xml version="1.0"?><!DOCTYPE w [<!ENTITY a "aaaa">]>' + sheet[start:]
+    return _rewrite(data, "xl/worksheets/sheet1.xml", body), "xml_doctype"
+
+
+def _truncated_sheet():
+    data = widget_file(GOOD)
+    sheet = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    return _rewrite(data, "xl/worksheets/sheet1.xml", sheet[:-30]), "malformed_part"
+
+
+def _ole(*names):
+    body = b"".join(n.encode("utf-16-le").ljust(64, b"\0") for n in names)
+    return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504 + body
+
+
+HOSTILE = {
+    "doctype": _doctype_sheet,
+    "truncated": _truncated_sheet,
+    "encrypted": lambda: (_ole("EncryptionInfo", "EncryptedPackage"), "password_protected"),
+    "xls": lambda: (_ole("Workbook"), "legacy_xls"),
+}
 
 
 def upload(client, data, mode="all_or_nothing", name="部件.xlsx"):
@@ -115,6 +160,19 @@ class TestApi:
         assert body["message"]
         assert not ImportJob.objects.exists()
 
+    @pytest.mark.parametrize("kind", sorted(HOSTILE))
+    def test_hostile_files_answer_400_naming_the_problem_never_500(self, alice, kind):
+        data, code = HOSTILE[kind]()
+        body = error(upload(alice, data), 400, code)
+        assert body["message"] and body["details"].get("part", "x") in body["message"]
+        assert not ImportJob.objects.exists()
+
+    def test_unknown_columns_are_a_warning_of_the_upload(self, alice):
+        res = upload(alice, widget_file(GOOD, extra_header="颜色"))
+        assert res.status_code == 202, res.content
+        (warning,) = res.json()["warnings"]
+        assert "颜色" in warning
+
     def test_missing_file_and_bad_mode(self, alice):
         error(alice.post(f"{API}/test.widgets", {"mode": "valid_only"}), 400, "file_required")
         error(upload(alice, widget_file(GOOD), mode="maybe"), 422, "invalid_mode")
@@ -129,7 +187,10 @@ class TestApi:
         error(upload(Client(), widget_file(GOOD)), 401, "not_authenticated")
         error(plain_api.post(f"{API}/nope"), 404, "importer_not_found")
 
-    def test_another_users_job_is_404_staff_sees_it(self, alice, bob, boss):
+    def test_another_users_job_is_404_a_scoped_permission_holder_sees_it(
+        self, alice, bob, boss, staffer
+    ):
+        # given alice's job; bob holds the permission for his own records only
         job_id = upload(alice, widget_file(MIXED), mode="valid_only").json()["id"]
         imports.run_import(job_id)
         assert alice.get(f"{API}/jobs/{job_id}").status_code == 200
@@ -141,6 +202,9 @@ class TestApi:
         assert alice.get(f"{API}/jobs").json()["total"] == 1
         assert boss.get(f"{API}/jobs/{job_id}").status_code == 200
         assert boss.get(f"{API}/jobs").json()["total"] == 1
+        # and is_staff alone shows nothing of other people's
+        error(staffer.get(f"{API}/jobs/{job_id}"), 404, "not_found")
+        assert staffer.get(f"{API}/jobs").json()["total"] == 0
 
     def test_job_without_errors_has_no_error_file(self, alice):
         job_id = upload(alice, widget_file(GOOD)).json()["id"]
@@ -219,6 +283,32 @@ class TestPages:
         assert res.status_code == 400
         assert ".xlsx" in res.content.decode()
         assert not ImportJob.objects.exists()
+
+    @pytest.mark.parametrize("kind", sorted(HOSTILE))
+    def test_hostile_files_are_reported_on_the_form(self, alice_web, kind):
+        data, code = HOSTILE[kind]()
+        res = alice_web.post(
+            "/imports/new/test.widgets/",
+            {"file": SimpleUploadedFile("w.xlsx", data), "mode": "all_or_nothing"},
+        )
+        assert res.status_code == 400
+        with pytest.raises(excel.ExcelFileError) as info:
+            excel.check_xlsx(data, imports.get_importer("test.widgets").spec)
+        assert info.value.code == code
+        assert escape(str(info.value.message)) in res.content.decode()
+        assert not ImportJob.objects.exists()
+
+    def test_unknown_columns_are_shown_as_a_warning_after_upload(self, alice_web):
+        res = alice_web.post(
+            "/imports/new/test.widgets/",
+            {
+                "file": SimpleUploadedFile("w.xlsx", widget_file(GOOD, extra_header="颜色")),
+                "mode": "all_or_nothing",
+            },
+            follow=True,
+        )
+        assert res.status_code == 200
+        assert "颜色" in res.content.decode()
 
     def test_other_users_and_importers_without_permission_are_404(self, alice_web, db):
         job = imports.start_import(

@@ -6,37 +6,39 @@ import datetime as dt
 import secrets
 
 from django.db import transaction
-from django.utils import timezone
 
-from omni.kernel import audit, throttle
+from omni.kernel import audit, clock, outbox, throttle
 from omni.kernel.actors import Actor
-from omni.kernel.errors import InvalidInput, NotFound
+from omni.kernel.errors import InvalidInput, NotFound, UnknownReference
+from omni.kernel.fields import clean_text
 from omni.kernel.states import apply_transition
+from omni.tenancy.selectors import list_organizations
+from omni.tenancy.services.regions import resolve_region
 
 from ..models import DealerApplication, Invitation
-from ..selectors import get_application, scoped_organizations
+from ..selectors import get_application
 from ..states import APPLICATION_FLOW
 from ..validation import normalize_phone, normalize_tax_number
 from .customers import CustomerData, add_contact_in_tx, create_customer_in_tx
-from .regions import resolve_region
 
 INVITATION_LIFETIME = dt.timedelta(days=30)
 APPLY_LIMIT = 10
 APPLY_WINDOW = dt.timedelta(hours=1)
+APPLICATION_APPROVED = "party.application_approved"  # handled by access: the portal login
 
 
 @transaction.atomic(durable=True)
 def create_invitation(*, actor: Actor, org_id: int, note: str = "") -> Invitation:
     actor.require("party.application.approve")
-    org = scoped_organizations(actor).filter(pk=org_id).first()
+    org = list_organizations(actor).filter(pk=org_id).first()
     if org is None:
         raise NotFound(details={"org_id": org_id})
     invitation = Invitation.objects.create(
         org=org,
         token=secrets.token_urlsafe(24),
         invited_by_id=actor.id,
-        note=note[:200],
-        expires_at=timezone.now() + INVITATION_LIFETIME,
+        note=clean_text(note, model=Invitation, field="note"),
+        expires_at=clock.now() + INVITATION_LIFETIME,
     )
     audit.record(
         actor=actor,
@@ -51,12 +53,11 @@ def create_invitation(*, actor: Actor, org_id: int, note: str = "") -> Invitatio
 
 def find_invitation(token: str) -> Invitation | None:
     inv = Invitation.objects.select_related("org").filter(token=token).first()
-    if inv is None or inv.expires_at <= timezone.now():
+    if inv is None or inv.expires_at <= clock.now():
         return None
     return inv
 
 
-@transaction.atomic(durable=True)
 def submit_application(
     *,
     actor: Actor,
@@ -71,37 +72,70 @@ def submit_application(
     client_ip: str = "",
 ) -> DealerApplication:
     """Anyone may apply (the actor is the anonymous web channel); invitations fix the org.
-    At most APPLY_LIMIT applications per client address and hour."""
+    At most APPLY_LIMIT submissions per client address and hour, refused or not: the hit is
+    counted (committed) before the application's own transaction, so a refused submission
+    still counts."""
     if client_ip:
         throttle.hit(f"apply:{client_ip}", limit=APPLY_LIMIT, window=APPLY_WINDOW)
+    return _submit_application(
+        actor=actor,
+        company_name=company_name,
+        contact_name=contact_name,
+        phone=phone,
+        region_code=region_code,
+        address=address,
+        business_scope=business_scope,
+        tax_number=tax_number,
+        invitation_token=invitation_token,
+    )
+
+
+@transaction.atomic(durable=True)
+def _submit_application(
+    *,
+    actor: Actor,
+    company_name: str,
+    contact_name: str,
+    phone: str,
+    region_code: str,
+    address: str,
+    business_scope: str,
+    tax_number: str,
+    invitation_token: str,
+) -> DealerApplication:
     if not company_name.strip() or not contact_name.strip():
         raise InvalidInput(details={"company_name": company_name, "contact_name": contact_name})
     invitation = None
     if invitation_token:
         invitation = find_invitation(invitation_token)
         if invitation is None:
-            raise InvalidInput(
+            # names no live invitation: 404 like any unknown reference
+            raise UnknownReference(
                 "invalid_invitation", details={"invitation_token": "expired or unknown"}
             )
     app = DealerApplication.objects.create(
         org=invitation.org if invitation else None,
         invitation=invitation,
-        company_name=company_name.strip()[:120],
-        contact_name=contact_name.strip()[:60],
+        company_name=clean_text(
+            company_name, model=DealerApplication, field="company_name", required=True
+        ),
+        contact_name=clean_text(
+            contact_name, model=DealerApplication, field="contact_name", required=True
+        ),
         phone=normalize_phone(phone),
         region=resolve_region(region_code, field="region_code"),
-        address=address.strip()[:200],
-        business_scope=business_scope.strip()[:2000],
+        address=clean_text(address, model=DealerApplication, field="address"),
+        business_scope=clean_text(
+            business_scope, model=DealerApplication, field="business_scope", limit=2000
+        ),
         tax_number=normalize_tax_number(tax_number),
         status_token=secrets.token_urlsafe(32),
     )
-    audit.record(
-        actor=actor,
-        action="party.application_submitted",
-        object_type="party.dealerapplication",
-        object_id=app.pk,
+    audit.record_change(
+        actor,
+        "party.application_submitted",
+        app,
         after={"company_name": app.company_name, "phone": app.phone},
-        org_id=app.org_id,
     )
     return app
 
@@ -109,7 +143,7 @@ def submit_application(
 @transaction.atomic(durable=True)
 def request_more_info(*, actor: Actor, application_id: int, note: str) -> DealerApplication:
     actor.require("party.application.approve")
-    app = get_application(actor, application_id)
+    app = get_application(actor, application_id, permission=None)
     if not note.strip():
         raise InvalidInput(details={"note": "say what is missing"})
     apply_transition(
@@ -121,13 +155,11 @@ def request_more_info(*, actor: Actor, application_id: int, note: str) -> Dealer
         reason=note,
         extra_updates={"review_note": note.strip()},
     )
-    audit.record(
-        actor=actor,
-        action="party.application_more_info",
-        object_type="party.dealerapplication",
-        object_id=app.pk,
+    audit.record_change(
+        actor,
+        "party.application_more_info",
+        app,
         after={"note": note},
-        org_id=app.org_id,
     )
     app.refresh_from_db()
     return app
@@ -153,22 +185,24 @@ def resubmit_application(
     app = find_application_by_token(status_token)
     if app is None:
         raise NotFound()
-    updates = {"business_scope": business_scope.strip()[:2000]}
+    updates = {
+        "business_scope": clean_text(
+            business_scope, model=DealerApplication, field="business_scope", limit=2000
+        )
+    }
     if tax_number.strip():
         updates["tax_number"] = normalize_tax_number(tax_number)
     if address.strip():
-        updates["address"] = address.strip()[:200]
+        updates["address"] = clean_text(address, model=DealerApplication, field="address")
     apply_transition(
         DealerApplication, app.pk, APPLICATION_FLOW, "resubmit", actor=actor, extra_updates=updates
     )
-    audit.record(
-        actor=actor,
-        action="party.application_resubmitted",
-        object_type="party.dealerapplication",
-        object_id=app.pk,
+    audit.record_change(
+        actor,
+        "party.application_resubmitted",
+        app,
         before={k: getattr(app, k) for k in updates},
         after=updates,
-        org_id=app.org_id,
     )
     app.refresh_from_db()
     return app
@@ -177,7 +211,7 @@ def resubmit_application(
 @transaction.atomic(durable=True)
 def reject_application(*, actor: Actor, application_id: int, reason: str) -> DealerApplication:
     actor.require("party.application.approve")
-    app = get_application(actor, application_id)
+    app = get_application(actor, application_id, permission=None)
     if not reason.strip():
         raise InvalidInput(details={"reason": "required"})
     apply_transition(
@@ -189,13 +223,11 @@ def reject_application(*, actor: Actor, application_id: int, reason: str) -> Dea
         reason=reason,
         extra_updates={"review_note": reason.strip()},
     )
-    audit.record(
-        actor=actor,
-        action="party.application_rejected",
-        object_type="party.dealerapplication",
-        object_id=app.pk,
+    audit.record_change(
+        actor,
+        "party.application_rejected",
+        app,
         after={"reason": reason},
-        org_id=app.org_id,
     )
     app.refresh_from_db()
     return app
@@ -215,9 +247,10 @@ def approve_application(
     upper_id: int | None = None,
 ) -> DealerApplication:
     """Approve: the applicant becomes an active customer with the class, level, region and
-    organisation the reviewer assigns, in the same transaction as the status change."""
+    organisation the reviewer assigns, in the same transaction as the status change. The
+    event `party.application_approved` then opens the applicant's portal login (access)."""
     actor.require("party.application.approve")
-    app = get_application(actor, application_id)
+    app = get_application(actor, application_id, permission=None)
     apply_transition(DealerApplication, app.pk, APPLICATION_FLOW, "approve", actor=actor)
     customer = create_customer_in_tx(
         actor=actor,
@@ -236,8 +269,28 @@ def approve_application(
         ),
         status="active",
     )
-    add_contact_in_tx(customer, name=app.contact_name, phone=app.phone, is_primary=True)
+    add_contact_in_tx(
+        actor=actor,
+        customer_id=customer.pk,
+        name=app.contact_name,
+        phone=app.phone,
+        is_primary=True,
+    )
     DealerApplication.objects.filter(pk=app.pk).update(customer=customer, org_id=org_id)
+    # access opens the applicant's portal login after commit (party never imports access)
+    outbox.publish(
+        APPLICATION_APPROVED,
+        {
+            "application_id": app.pk,
+            "customer_id": customer.pk,
+            "customer_code": customer.code,
+            "customer_kind": customer.kind,
+            "org_id": org_id,
+            "contact_name": app.contact_name,
+            "phone": app.phone,
+        },
+        org_id=org_id,
+    )
     audit.record(
         actor=actor,
         action="party.application_approved",

@@ -1,58 +1,50 @@
-"""Customers (dealers, stores, key accounts): create, edit, status, contacts, addresses."""
+"""Customers (dealers, stores, key accounts): create, edit, status, contacts, addresses.
+
+Customer writes are bulk-first: `upsert_customers` takes rows (`types.CustomerRow`),
+loads what they refer to in bulk (one query per reference type and chunk), checks them
+with the pure rules of `calculations` and writes the good ones. `create_customer` and
+`update_customer` call it with one row, and the Excel import with each chunk, so a page,
+the API and an Excel row meet the same rule and the same error code.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from omni.kernel import audit
 from omni.kernel.actors import Actor
 from omni.kernel.errors import InvalidInput, NotFound
 from omni.kernel.states import apply_transition
 
-from ..errors import CyclicHierarchy, DuplicateCode, SupplierOutsideOrganisation
-from ..models import (
-    Address,
-    BankAccount,
-    Contact,
-    Customer,
-    CustomerClass,
-    CustomerKind,
-    CustomerLevel,
-    Organization,
-    Region,
-    SalesRegion,
+from ..calculations import MAX_CHAIN, SUPPLYING_KINDS  # noqa: F401  (public constants)
+from ..errors import ReasonRequired
+from ..models import Address, BankAccount, Contact, Customer
+from ..selectors import get_customer
+from ..states import CUSTOMER_FLOW, REASON_REQUIRED
+from ..types import AddressRow, BatchResult, ContactRow, CustomerRow
+from .contact_batch import CREATE as ENTRY_CREATE
+from .contact_batch import (  # noqa: F401  (the bulk path of contacts and addresses)
+    MODELS,
+    apply_contacts_addresses_in_tx,
+    upsert_contacts_addresses,
+    validate_contacts_addresses,
 )
-from ..selectors import get_customer, scoped_customers
-from ..states import CUSTOMER_FLOW
-from ..validation import is_valid_code, normalize_phone, normalize_tax_number
-from .regions import resolve_region
-
-AUDITED = [
-    "org",
-    "code",
-    "name",
-    "short_name",
-    "kind",
-    "customer_class",
-    "level",
-    "sales_region",
-    "region",
-    "account_manager",
-    "upper",
-    "status",
-    "tags",
-    "invoice_title",
-    "tax_number",
-]
-SUPPLYING_KINDS = {CustomerKind.DISTRIBUTOR, CustomerKind.DEALER}
-MAX_CHAIN = 10
+from .customer_batch import (  # noqa: F401  (the bulk path, public here too)
+    AUDITED,
+    CREATE,
+    UPSERT,
+    apply_customers_in_tx,
+    upsert_customers,
+    validate_customers,
+)
 
 
 @dataclass
 class CustomerData:
-    """The editable fields of a customer (what forms, the API and imports provide)."""
+    """The editable fields of a customer (what forms and the API provide)."""
 
     name: str
     kind: str
@@ -68,71 +60,33 @@ class CustomerData:
     invoice_title: str = ""
     tax_number: str = ""
 
-
-def _resolve(actor: Actor, data: CustomerData, *, customer_id: int | None) -> dict:
-    """Validate references and rules; return model field values. Raises on the first problem."""
-    name = data.name.strip()
-    if not name or len(name) > 120:
-        raise InvalidInput(details={"name": "required, at most 120 characters"})
-    if data.kind not in CustomerKind.values:
-        raise InvalidInput(details={"kind": data.kind})
-    org = Organization.objects.filter(pk=data.org_id).first()
-    if org is None or (not actor.scope.everything and not _org_in_scope(actor, org)):
-        raise NotFound(details={"org_id": data.org_id})
-    values: dict = {
-        "name": name,
-        "short_name": data.short_name.strip()[:60],
-        "kind": data.kind,
-        "org": org,
-        "tags": sorted({t.strip() for t in data.tags if t and t.strip()}),
-        "invoice_title": data.invoice_title.strip()[:120],
-        "tax_number": normalize_tax_number(data.tax_number),
-    }
-    for key, model, attr in (
-        ("class_id", CustomerClass, "customer_class"),
-        ("level_id", CustomerLevel, "level"),
-        ("sales_region_id", SalesRegion, "sales_region"),
-    ):
-        ref = getattr(data, key)
-        values[attr] = None
-        if ref is not None:
-            values[attr] = model.objects.filter(pk=ref).first()
-            if values[attr] is None:
-                raise InvalidInput("unknown_reference", details={"field": key, "value": ref})
-    values["region"] = resolve_region(data.region_code) if data.region_code else None
-    values["account_manager_id"] = data.account_manager_id
-    values["upper"] = _check_upper(actor, data.upper_id, org, customer_id)
-    return values
-
-
-def _org_in_scope(actor: Actor, org: Organization) -> bool:
-    from ..selectors import scoped_organizations
-
-    return scoped_organizations(actor).filter(pk=org.pk).exists()
-
-
-def _check_upper(actor: Actor, upper_id: int | None, org: Organization, customer_id: int | None):
-    if upper_id is None:
-        return None
-    upper = scoped_customers(actor).filter(pk=upper_id).select_related("org").first()
-    if upper is None:
-        raise NotFound(details={"upper_id": upper_id})
-    if upper.org_id != org.pk:
-        raise SupplierOutsideOrganisation(details={"upper_id": upper_id, "org_id": org.pk})
-    if upper.kind not in SUPPLYING_KINDS:
-        raise InvalidInput(
-            "upper_cannot_supply", details={"upper_id": upper_id, "kind": upper.kind}
+    def row(self, *, code: str, customer_id: int | None = None) -> CustomerRow:
+        return CustomerRow(
+            id=customer_id,
+            code=code,
+            name=self.name,
+            kind=self.kind,
+            org=self.org_id,
+            short_name=self.short_name,
+            customer_class=self.class_id,
+            level=self.level_id,
+            sales_region=self.sales_region_id,
+            region_code=self.region_code,
+            upper=self.upper_id,
+            tags=tuple(self.tags),
+            invoice_title=self.invoice_title,
+            tax_number=self.tax_number,
+            account_manager_id=self.account_manager_id,
         )
-    # walk up the chain: it must not come back to this customer
-    seen, node = set(), upper
-    while node is not None:
-        if (customer_id is not None and node.pk == customer_id) or node.pk in seen:
-            raise CyclicHierarchy(details={"upper_id": upper_id})
-        seen.add(node.pk)
-        if len(seen) > MAX_CHAIN:
-            raise CyclicHierarchy(details={"upper_id": upper_id, "reason": "chain too deep"})
-        node = Customer.objects.filter(pk=node.upper_id).first() if node.upper_id else None
-    return upper
+
+
+# --- one customer: the bulk path with one row ---------------------------------------------------
+
+
+def _one(result: BatchResult) -> Customer:
+    result.raise_first()
+    pk = next(iter({**result.created, **result.updated}.values()), None)
+    return Customer.objects.get(pk=pk) if pk is not None else None  # type: ignore[return-value]
 
 
 @transaction.atomic(durable=True)
@@ -145,48 +99,27 @@ def create_customer_in_tx(
     *, actor: Actor, code: str, data: CustomerData, status: str = "prospect"
 ) -> Customer:
     """For services that create a customer as part of their own transaction (approval)."""
-    code = code.strip()
-    if not is_valid_code(code):
-        raise InvalidInput(details={"code": code})
-    values = _resolve(actor, data, customer_id=None)
-    try:
-        with transaction.atomic():
-            customer = Customer.objects.create(
-                code=code, created_by_id=actor.id, status=status, **values
-            )
-    except IntegrityError:
-        raise DuplicateCode(details={"code": code}) from None
-    audit.record(
+    result = apply_customers_in_tx(
         actor=actor,
-        action="party.customer_created",
-        object_type="party.customer",
-        object_id=customer.pk,
-        after=audit.snapshot(customer, AUDITED),
-        org_id=customer.org_id,
+        rows=[data.row(code=code)],
+        mode=CREATE,
+        status=status,
+        all_or_nothing=True,
     )
-    return customer
+    return _one(result)
 
 
 @transaction.atomic(durable=True)
 def update_customer(*, actor: Actor, customer_id: int, data: CustomerData) -> Customer:
     actor.require("party.customer.edit")
-    customer = get_customer(actor, customer_id)
-    before = audit.snapshot(customer, AUDITED)
-    values = _resolve(actor, data, customer_id=customer.pk)
-    for key, value in values.items():
-        setattr(customer, key, value)
-    customer.save()
-    after = audit.snapshot(customer, AUDITED)
-    if audit.changed_fields(before, after):
-        audit.record(
-            actor=actor,
-            action="party.customer_updated",
-            object_type="party.customer",
-            object_id=customer.pk,
-            before=before,
-            after=after,
-            org_id=customer.org_id,
-        )
+    customer = get_customer(actor, customer_id, permission=None)
+    result = apply_customers_in_tx(
+        actor=actor,
+        rows=[data.row(code=customer.code, customer_id=customer.pk)],
+        all_or_nothing=True,
+    )
+    result.raise_first()
+    customer.refresh_from_db()
     return customer
 
 
@@ -203,7 +136,10 @@ def change_customer_status(
     *, actor: Actor, customer_id: int, action: str, reason: str = ""
 ) -> Customer:
     actor.require(f"party.customer.{STATUS_PERMISSION.get(action, 'approve')}")
-    customer = get_customer(actor, customer_id)
+    customer = get_customer(actor, customer_id, permission=None)
+    reason = reason.strip()
+    if action in REASON_REQUIRED and not reason:
+        raise ReasonRequired(details={"field": "reason", "action": action})
     previous = apply_transition(
         Customer, customer.pk, CUSTOMER_FLOW, action, actor=actor, reason=reason
     )
@@ -220,6 +156,15 @@ def change_customer_status(
     return customer
 
 
+# --- contacts and addresses: the bulk path (`contact_batch`) with one row ----------------------
+
+
+def _entry(result: BatchResult, kind: str, pk: int | None = None) -> Any:
+    result.raise_first()
+    pk = next(iter({**result.created, **result.updated}.values()), pk)
+    return MODELS[kind].objects.get(pk=pk)
+
+
 @transaction.atomic(durable=True)
 def add_contact(
     *,
@@ -230,37 +175,54 @@ def add_contact(
     position: str = "",
     is_primary: bool = False,
 ) -> Contact:
+    """A new contact; the same customer, name and phone again is refused (duplicate_contact)."""
     actor.require("party.customer.edit")
-    customer = get_customer(actor, customer_id)
-    contact = add_contact_in_tx(
-        customer, name=name, phone=phone, position=position, is_primary=is_primary
-    )
-    audit.record(
+    # out of scope: 404 before the body is looked at
+    get_customer(actor, customer_id, permission=None)
+    return add_contact_in_tx(
         actor=actor,
-        action="party.contact_added",
-        object_type="party.customer",
-        object_id=customer.pk,
-        after={"contact": contact.name, "phone": contact.phone},
-        org_id=customer.org_id,
+        customer_id=customer_id,
+        name=name,
+        phone=phone,
+        position=position,
+        is_primary=is_primary,
     )
-    return contact
 
 
 def add_contact_in_tx(
-    customer: Customer, *, name: str, phone: str, position: str = "", is_primary: bool = False
+    *,
+    actor: Actor,
+    customer_id: int,
+    name: str,
+    phone: str,
+    position: str = "",
+    is_primary: bool = False,
 ) -> Contact:
-    if not name.strip():
-        raise InvalidInput(details={"name": "required"})
-    contact = Contact.objects.create(
-        customer=customer,
-        name=name.strip()[:60],
-        phone=normalize_phone(phone),
-        position=position.strip()[:60],
-        is_primary=is_primary,
+    """For services that add a contact in their own transaction (approval)."""
+    row = ContactRow(customer_id, name, phone, position, default=is_primary)
+    result = apply_contacts_addresses_in_tx(
+        actor=actor, rows=[row], mode=ENTRY_CREATE, all_or_nothing=True
     )
-    if is_primary:
-        customer.contacts.exclude(pk=contact.pk).update(is_primary=False)
-    return contact
+    return _entry(result, "contact")
+
+
+@transaction.atomic(durable=True)
+def update_contact(
+    *,
+    actor: Actor,
+    customer_id: int,
+    contact_id: int,
+    name: str,
+    phone: str,
+    position: str = "",
+    is_primary: bool | None = None,
+) -> Contact:
+    """Edit a contact (None: the primary flag stays as it is)."""
+    actor.require("party.customer.edit")
+    get_customer(actor, customer_id, permission=None)
+    row = ContactRow(customer_id, name, phone, position, default=is_primary, id=contact_id)
+    result = apply_contacts_addresses_in_tx(actor=actor, rows=[row], all_or_nothing=True)
+    return _entry(result, "contact", contact_id)
 
 
 @transaction.atomic(durable=True)
@@ -274,37 +236,37 @@ def add_address(
     phone: str,
     is_default: bool = False,
 ) -> Address:
-    """A delivery address. The district code determines city and province."""
+    """A delivery address. The district code determines city and province; the same region,
+    street and receiver again is refused (duplicate_address)."""
     actor.require("party.customer.edit")
-    customer = get_customer(actor, customer_id)
-    region = resolve_region(district_code, field="district_code")
-    chain = _region_chain(region)
-    if not street.strip() or not receiver.strip():
-        raise InvalidInput(details={"street": street, "receiver": receiver})
-    address = Address.objects.create(
-        customer=customer,
-        province=chain[0],
-        city=chain[1] if len(chain) > 1 else chain[0],
-        district=chain[2] if len(chain) > 2 else None,
-        street=street.strip()[:200],
-        receiver=receiver.strip()[:60],
-        phone=normalize_phone(phone),
-        is_default=is_default,
+    get_customer(actor, customer_id, permission=None)
+    row = AddressRow(customer_id, district_code, street, receiver, phone, default=is_default)
+    result = apply_contacts_addresses_in_tx(
+        actor=actor, rows=[row], mode=ENTRY_CREATE, all_or_nothing=True
     )
-    if is_default:
-        customer.addresses.exclude(pk=address.pk).update(is_default=False)
-    audit.record(
-        actor=actor,
-        action="party.address_added",
-        object_type="party.customer",
-        object_id=customer.pk,
-        after={
-            "address": f"{' '.join(r.name for r in chain)} {address.street}",
-            "receiver": address.receiver,
-        },
-        org_id=customer.org_id,
+    return _entry(result, "address")
+
+
+@transaction.atomic(durable=True)
+def update_address(
+    *,
+    actor: Actor,
+    customer_id: int,
+    address_id: int,
+    district_code: str,
+    street: str,
+    receiver: str,
+    phone: str,
+    is_default: bool | None = None,
+) -> Address:
+    """Edit a delivery address (None: the default flag stays as it is)."""
+    actor.require("party.customer.edit")
+    get_customer(actor, customer_id, permission=None)
+    row = AddressRow(
+        customer_id, district_code, street, receiver, phone, default=is_default, id=address_id
     )
-    return address
+    result = apply_contacts_addresses_in_tx(actor=actor, rows=[row], all_or_nothing=True)
+    return _entry(result, "address", address_id)
 
 
 @transaction.atomic(durable=True)
@@ -312,7 +274,7 @@ def add_bank_account(
     *, actor: Actor, customer_id: int, bank_name: str, account_name: str, account_no: str
 ) -> BankAccount:
     actor.require("party.customer.edit")
-    customer = get_customer(actor, customer_id)
+    customer = get_customer(actor, customer_id, permission=None)
     digits = account_no.replace(" ", "")
     if (
         not bank_name.strip()
@@ -327,22 +289,13 @@ def add_bank_account(
         account_name=account_name.strip(),
         account_no=digits,
     )
-    audit.record(
-        actor=actor,
-        action="party.bank_account_added",
-        object_type="party.customer",
-        object_id=customer.pk,
+    audit.record_change(
+        actor,
+        "party.bank_account_added",
+        customer,
         after={"bank": account.bank_name, "account_no": f"****{digits[-4:]}"},
-        org_id=customer.org_id,
     )
     return account
-
-
-def _region_chain(region: Region) -> list[Region]:
-    chain = [region]
-    while chain[0].parent_id:
-        chain.insert(0, chain[0].parent)
-    return chain
 
 
 DETAIL_MODELS = {"contact": Contact, "address": Address, "bank_account": BankAccount}
@@ -363,7 +316,7 @@ def _detail(customer: Customer, kind: str, item_id: int):
 def remove_customer_detail(*, actor: Actor, customer_id: int, kind: str, item_id: int) -> None:
     """Remove a contact, delivery address or bank account of a customer."""
     actor.require("party.customer.edit")
-    customer = get_customer(actor, customer_id)
+    customer = get_customer(actor, customer_id, permission=None)
     item = _detail(customer, kind, item_id)
     before = audit.snapshot(item)
     item.delete()
@@ -381,19 +334,17 @@ def remove_customer_detail(*, actor: Actor, customer_id: int, kind: str, item_id
 def set_default_detail(*, actor: Actor, customer_id: int, kind: str, item_id: int) -> None:
     """Make a contact the primary one, or an address the default one."""
     actor.require("party.customer.edit")
-    customer = get_customer(actor, customer_id)
+    customer = get_customer(actor, customer_id, permission=None)
     if kind not in DEFAULT_FLAGS:
         raise InvalidInput(details={"kind": kind})
     item = _detail(customer, kind, item_id)
-    flag = DEFAULT_FLAGS[kind]
-    model = DETAIL_MODELS[kind]
-    model.objects.filter(customer=customer).exclude(pk=item.pk).update(**{flag: False})
-    model.objects.filter(pk=item.pk).update(**{flag: True})
-    audit.record(
-        actor=actor,
-        action=f"party.{kind}_made_default",
-        object_type="party.customer",
-        object_id=customer.pk,
-        after={kind: item.pk},
-        org_id=customer.org_id,
-    )
+    if isinstance(item, Contact):
+        row: ContactRow | AddressRow = ContactRow(
+            customer.pk, item.name, item.phone, item.position, default=True, id=item.pk
+        )
+    else:
+        region = item.district_id or item.city_id
+        row = AddressRow(
+            customer.pk, region, item.street, item.receiver, item.phone, default=True, id=item.pk
+        )
+    apply_contacts_addresses_in_tx(actor=actor, rows=[row], all_or_nothing=True).raise_first()

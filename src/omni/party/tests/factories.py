@@ -10,12 +10,11 @@ from omni.party.models import (
     Customer,
     CustomerClass,
     CustomerLevel,
-    Organization,
-    Region,
-    SalesRegion,
 )
+from omni.party.services import customers as customer_services
 from omni.party.services.customers import CustomerData, create_customer
-from omni.party.services.organizations import create_organization
+from omni.tenancy.models import Organization, Region, SalesRegion
+from omni.tenancy.services.organizations import create_organization
 
 SYSTEM = Actor.system("test")
 
@@ -170,3 +169,14 @@ def user_with(
     assignment.sales_regions.set(regions)
     assignment.customers.set(customers)
     return user
+
+
+ADDRESS_DEFAULTS = {"district_code": "310115", "receiver": "王五", "phone": "13712345678"}
+
+
+def add_address(customer: Customer, *, actor: Actor = SYSTEM, **fields: object):
+    """An address of `customer` through the service: Shanghai Pudong, 王五, 13712345678 unless
+    `fields` say otherwise (street is required)."""
+    return customer_services.add_address(
+        actor=actor, customer_id=customer.pk, **{**ADDRESS_DEFAULTS, **fields}
+    )

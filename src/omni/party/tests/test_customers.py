@@ -10,15 +10,18 @@ from omni.party.errors import (
     DuplicateCode,
     InvalidPhone,
     InvalidTaxNumber,
+    ReasonRequired,
     SupplierOutsideOrganisation,
     UnknownRegion,
 )
-from omni.party.models import Customer, Organization
-from omni.party.services import customers, organizations
+from omni.party.models import Customer
+from omni.party.services import customers
 from omni.party.services.customers import CustomerData
 from omni.party.validation import normalize_phone, normalize_tax_number, uscc_check_char
+from omni.tenancy.models import Organization
+from omni.tenancy.services import organizations
 
-from .factories import SYSTEM, customer, make_world, org
+from .factories import SYSTEM, add_address, customer, make_world, org
 
 pytestmark = pytest.mark.django_db
 
@@ -111,7 +114,13 @@ def test_status_flow_with_history_and_refusals():
     with pytest.raises(InvalidTransition):
         customers.change_customer_status(actor=SYSTEM, customer_id=c.pk, action="activate")
     customers.change_customer_status(actor=SYSTEM, customer_id=c.pk, action="unfreeze")
-    customers.change_customer_status(actor=SYSTEM, customer_id=c.pk, action="exit")
+    # freezing and exiting need a reason, in the service (not only on the page)
+    for action in ("freeze", "exit"):
+        with pytest.raises(ReasonRequired):
+            customers.change_customer_status(
+                actor=SYSTEM, customer_id=c.pk, action=action, reason="  "
+            )
+    customers.change_customer_status(actor=SYSTEM, customer_id=c.pk, action="exit", reason="停业")
     assert [h.action for h in state_history(Customer, c.pk)] == [
         "activate",
         "freeze",
@@ -153,24 +162,13 @@ def test_contacts_and_addresses_validate_phone_and_region():
     assert c.phone == "13812345678"
     with pytest.raises(InvalidPhone):
         customers.add_contact(actor=SYSTEM, customer_id=w.sh_dealer.pk, name="李雷", phone="12345")
-    a = customers.add_address(
-        actor=SYSTEM,
-        customer_id=w.sh_dealer.pk,
-        district_code="310115",
-        street="张江路 88 号",
-        receiver="王芳",
-        phone="021-61234567",
-        is_default=True,
+    a = add_address(
+        w.sh_dealer, street="张江路 88 号", receiver="王芳", phone="021-61234567", is_default=True
     )
     assert (a.province_id, a.city_id, a.district_id) == ("310000", "310100", "310115")
     with pytest.raises(UnknownRegion):
-        customers.add_address(
-            actor=SYSTEM,
-            customer_id=w.sh_dealer.pk,
-            district_code="000000",
-            street="x",
-            receiver="y",
-            phone="13812345678",
+        add_address(
+            w.sh_dealer, district_code="000000", street="x", receiver="y", phone="13812345678"
         )
 
 
@@ -194,7 +192,7 @@ def test_concurrent_freezes_one_wins():
 
     def freeze():
         return customers.change_customer_status(
-            actor=SYSTEM, customer_id=w.gz_dealer.pk, action="freeze"
+            actor=SYSTEM, customer_id=w.gz_dealer.pk, action="freeze", reason="逾期"
         )
 
     outcome = race(freeze, 6)
@@ -274,14 +272,7 @@ def test_detail_removal_over_the_api_and_the_page(staff_api, staff_user):
         staff_api.delete(f"/api/v1/party/customers/{w.sh_dealer.pk}/contacts/{c.pk}").status_code
         == 204
     )
-    addr = customers.add_address(
-        actor=SYSTEM,
-        customer_id=w.sh_dealer.pk,
-        district_code="310115",
-        street="张江路 1 号",
-        receiver="王芳",
-        phone="13812345678",
-    )
+    addr = add_address(w.sh_dealer, street="张江路 1 号", receiver="王芳", phone="13812345678")
     page = Client()
     page.force_login(staff_user)
     res = page.post(

@@ -12,7 +12,7 @@ ALL = ["party.customer.view"]
 
 
 def visible(user):
-    return set(selectors.scoped_customers(build_actor(user)).values_list("code", flat=True))
+    return set(selectors.list_customers_in_scope(build_actor(user)).values_list("code", flat=True))
 
 
 def test_scopes_see_exactly_their_customers():

@@ -16,6 +16,8 @@ from omni.kernel.actors import Actor
 from omni.kernel.errors import DomainError
 from omni.kernel.permissions import ACTION_LABELS, STANDARD_ACTIONS, modules
 
+from ..widgets import CheckboxPicker
+
 CUSTOMER_SUGGESTIONS = 300
 
 
@@ -31,7 +33,7 @@ def int_or_none(value: Any) -> int | None:
 
 
 def org_choices(actor: Actor) -> list[tuple[str, str]]:
-    orgs = list(selectors.visible_orgs(actor).order_by("path"))
+    orgs = list(selectors.list_organizations(actor).order_by("path"))
     top = min((o.path.count("/") for o in orgs), default=0)
     return [(str(o.pk), f"{'　' * (o.path.count('/') - top)}{o.name} ({o.code})") for o in orgs]
 
@@ -39,13 +41,13 @@ def org_choices(actor: Actor) -> list[tuple[str, str]]:
 def sales_region_choices(actor: Actor) -> list[tuple[str, str]]:
     return [
         (str(r.pk), f"{r.name} ({r.code})")
-        for r in selectors.visible_sales_regions(actor).order_by("code")
+        for r in selectors.list_sales_regions(actor).order_by("code")
     ]
 
 
 def customer_suggestions(actor: Actor) -> list[tuple[str, str]]:
     """(code, name) of customers in scope, for a <datalist>."""
-    qs = selectors.visible_customers(actor).order_by("code").values_list("code", "name")
+    qs = selectors.list_customers(actor).order_by("code").values_list("code", "name")
     return list(qs[:CUSTOMER_SUGGESTIONS])
 
 
@@ -54,7 +56,7 @@ def role_choices(*, portal: bool | None = None) -> list[tuple[str, str]]:
 
 
 def _customer_by_code(actor: Actor, code: str) -> Any:
-    return selectors.visible_customers(actor).filter(code=code).first()
+    return selectors.list_customers(actor).filter(code=code).first()
 
 
 # --- error mapping ------------------------------------------------------------------------------
@@ -144,7 +146,7 @@ class UserForm(forms.Form):
         help_text=_("Letters, digits and @ . + - _ ; used to log in."),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
-    display_name = forms.CharField(label=_("Name"), max_length=100, required=False)
+    display_name = forms.CharField(label=_("Full name"), max_length=100, required=False)
     password = forms.CharField(
         label=_("Initial password"),
         max_length=128,
@@ -190,7 +192,7 @@ class UserForm(forms.Form):
 
 
 class UserEditForm(forms.Form):
-    display_name = forms.CharField(label=_("Name"), max_length=100, required=False)
+    display_name = forms.CharField(label=_("Full name"), max_length=100, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
     email = forms.EmailField(label=_("Email"), max_length=254, required=False)
 
@@ -222,7 +224,7 @@ class AssignmentForm(forms.Form):
     sales_regions = forms.MultipleChoiceField(
         label=_("Sales regions"),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=CheckboxPicker,
     )
     customers = forms.CharField(
         label=_("Customers"),
@@ -248,7 +250,7 @@ class AssignmentForm(forms.Form):
         if not codes:
             return []
         found = dict(
-            selectors.visible_customers(self.actor).filter(code__in=codes).values_list("code", "pk")
+            selectors.list_customers(self.actor).filter(code__in=codes).values_list("code", "pk")
         )
         unknown = [c for c in codes if c not in found]
         if unknown:

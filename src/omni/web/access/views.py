@@ -12,11 +12,10 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -24,13 +23,11 @@ from omni.access import selectors
 from omni.access.models import RoleAssignment, ScopeKind, User
 from omni.access.services import roles as role_services
 from omni.access.services import users as user_services
-from omni.kernel import audit
 from omni.kernel.actors import Actor
 from omni.kernel.errors import DomainError, NotFound
 from omni.kernel.permissions import modules
+from omni.web import audit_display
 
-from ..excel import xlsx_response
-from ..listing import paginate, resolve_sort, saved_filters
 from ..permissions import needs
 from . import forms as f
 
@@ -54,99 +51,13 @@ def _page(actor: Actor, section: str, **context: Any) -> dict[str, Any]:
 
 def _get_user(actor: Actor, pk: int) -> User:
     try:
-        return selectors.get_user(actor, pk)
+        return selectors.get_user(actor, pk, permission=None)
     except NotFound:
         raise Http404 from None
 
 
 def _user_label(user: User) -> str:
     return user.display_name or user.username
-
-
-# --- users: list and export ---------------------------------------------------------------------
-
-USER_SORTS = {
-    "username": ("username",),
-    "display_name": ("display_name", "username"),
-    "org": ("org__name", "username"),
-    "last_login": ("last_login", "pk"),
-    "date_joined": ("date_joined", "pk"),
-}
-
-
-def _users_filtered(request: HttpRequest, actor: Actor) -> tuple[f.UserFilterForm, QuerySet[Any]]:
-    form = f.UserFilterForm(request.GET or None, actor=actor)
-    if form.is_bound:
-        form.is_valid()  # invalid fields are shown on the page and left out of the filter
-    qs = selectors.list_users(actor, **form.filters()).prefetch_related(
-        Prefetch("role_assignments", queryset=RoleAssignment.objects.select_related("role"))
-    )
-    return form, qs
-
-
-def _role_names(user: User) -> list[str]:
-    return sorted({a.role.name for a in user.role_assignments.all()})
-
-
-@needs("access.user.view")
-def user_list(request: HttpRequest, actor: Actor) -> HttpResponse:
-    form, qs = _users_filtered(request, actor)
-    sort = resolve_sort(request, USER_SORTS, default="username")
-    listing = paginate(request, qs.order_by(*sort.order_by), sort=sort)
-    for user in listing.page.object_list:
-        user.role_names = _role_names(user)
-    return render(
-        request,
-        "access/user_list.html",
-        _page(
-            actor,
-            "users",
-            filter_form=form,
-            listing=listing,
-            export_url=reverse("access:user-export") if actor.can("access.user.export") else None,
-            can_create=actor.can("access.user.create"),
-            **saved_filters(request, "access.users", form),
-        ),
-    )
-
-
-@needs("access.user.export")
-def user_export(request: HttpRequest, actor: Actor) -> HttpResponse:
-    _form, qs = _users_filtered(request, actor)
-    sort = resolve_sort(request, USER_SORTS, default="username")
-    rows = (
-        (
-            u.username,
-            u.display_name,
-            u.phone,
-            u.email,
-            u.org.name if u.org_id else "",
-            f"{u.customer.code} {u.customer.name}" if u.customer_id else "",
-            ", ".join(_role_names(u)),
-            _("Active") if u.is_active else _("Deactivated"),
-            u.last_login,
-            u.date_joined,
-        )
-        for u in qs.order_by(*sort.order_by).iterator(chunk_size=2000)
-    )
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return xlsx_response(
-        filename=f"{_('Users')}-{stamp}.xlsx",
-        sheet_title=_("Users"),
-        headers=[
-            _("Username"),
-            _("Name"),
-            _("Phone"),
-            _("Email"),
-            _("Organisation"),
-            _("Bound customer"),
-            _("Roles"),
-            _("Status"),
-            _("Last login"),
-            _("Created at"),
-        ],
-        rows=rows,
-    )
 
 
 # --- users: create and edit ---------------------------------------------------------------------
@@ -175,7 +86,7 @@ def user_create(request: HttpRequest, actor: Actor) -> HttpResponse:
             messages.success(request, _("User %(name)s created.") % {"name": user.username})
             if (
                 actor.can("access.user.view")
-                and selectors.scoped_users(actor).filter(pk=user.pk).exists()
+                and selectors.list_users_in_scope(actor).filter(pk=user.pk).exists()
             ):
                 return redirect("access:user-detail", user.pk)
             return redirect("access:users")
@@ -243,15 +154,15 @@ def _scope_text(actor: Actor, a: RoleAssignment) -> str:
         return ", ".join(fmt(o) if o.pk in seen else f"#{o.pk}" for o in objs)
 
     if a.scope_kind == ScopeKind.ORG and a.org_id:
-        return names([a.org], selectors.visible_orgs(actor), lambda o: o.name)
+        return names([a.org], selectors.list_organizations(actor), lambda o: o.name)
     if a.scope_kind == ScopeKind.REGIONS:
         return names(
-            list(a.sales_regions.all()), selectors.visible_sales_regions(actor), lambda r: r.name
+            list(a.sales_regions.all()), selectors.list_sales_regions(actor), lambda r: r.name
         )
     if a.scope_kind == ScopeKind.CUSTOMERS:
         return names(
             list(a.customers.all()),
-            selectors.visible_customers(actor),
+            selectors.list_customers(actor),
             lambda c: f"{c.code} {c.name}",
         )
     return ""
@@ -326,7 +237,7 @@ def user_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     new_password = request.session.pop("access.password", None)
     if new_password and new_password.get("user") != user.pk:
         new_password = None
-    assignments = list(selectors.assignments_of([user.pk]))
+    assignments = list(selectors.list_assignments_of([user.pk]))
     for a in assignments:
         a.scope_label = SCOPE_LABELS.get(a.scope_kind, a.scope_kind)
         a.scope_text = _scope_text(actor, a)
@@ -341,7 +252,7 @@ def user_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
             shown=user,
             assignments=assignments,
             permission_rows=_permission_rows(perms),
-            tokens=list(selectors.tokens_of(user.pk)[:100]),
+            tokens=list(selectors.list_tokens_of(user.pk)[:100]),
             can_edit=can_edit,
             is_self=user.pk == actor.id,
             new_password=new_password["password"] if new_password else None,
@@ -352,7 +263,7 @@ def user_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
                 ("permissions", gettext_lazy("Effective permissions")),
                 ("tokens", gettext_lazy("API tokens")),
             ],
-            history=audit.history_rows("access.user", user.pk),
+            history=audit_display.history_rows("access.user", user.pk),
             breadcrumbs=[
                 (gettext_lazy("Users"), reverse("access:users")),
                 (_user_label(user), None),
@@ -400,41 +311,7 @@ def user_assign(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     )
 
 
-# --- roles --------------------------------------------------------------------------------------
-
-ROLE_SORTS = {
-    "code": ("code",),
-    "name": ("name", "code"),
-    "users": ("user_count", "code"),
-    "updated_at": ("updated_at", "pk"),
-}
-
-
-@needs("access.role.view")
-def role_list(request: HttpRequest, actor: Actor) -> HttpResponse:
-    form = f.RoleFilterForm(request.GET or None)
-    search, portal = "", None
-    if form.is_bound and form.is_valid():
-        search = (form.cleaned_data.get("search") or "").strip()
-        kind = form.cleaned_data.get("kind")
-        portal = {"portal": True, "staff": False}.get(kind or "")
-    qs = selectors.list_roles(search=search, is_portal=portal).annotate(
-        user_count=Count("assignments__user", distinct=True)
-    )
-    sort = resolve_sort(request, ROLE_SORTS, default="code")
-    listing = paginate(request, qs.order_by(*sort.order_by), sort=sort)
-    return render(
-        request,
-        "access/role_list.html",
-        _page(
-            actor,
-            "roles",
-            filter_form=form,
-            listing=listing,
-            **saved_filters(request, "access.roles", form),
-            can_create=actor.can("access.role.create"),
-        ),
-    )
+# --- roles (the list is in lists.py) -------------------------------------------------------
 
 
 def _role_page(
@@ -455,7 +332,7 @@ def _role_page(
             matrix=form.matrix(actor, readonly=readonly),
             stale=f.stale_permissions(role.permissions or []) if role else [],
             user_count=role.assignments.values("user").distinct().count() if role else 0,
-            history=audit.history_rows("access.role", role.pk) if role else None,
+            history=audit_display.history_rows("access.role", role.pk) if role else None,
             breadcrumbs=crumbs,
         ),
     )

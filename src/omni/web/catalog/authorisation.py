@@ -2,19 +2,20 @@
 preview box that shows which SKUs one customer may order under the current rules.
 
 The preview goes through party's selectors with the actor (the customer must be in the
-actor's data scope) and then `omni.catalog.selectors.authorised_skus`, exactly like
+actor's data scope) and then `omni.catalog.selectors.list_authorised_skus`, exactly like
 ``GET /api/v1/catalog/authorised-skus``.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -22,29 +23,22 @@ from django.views.decorators.http import require_POST
 from omni.catalog import selectors
 from omni.catalog.services import authorisation
 from omni.catalog.types import AuthorisationSubject
+from omni.kernel import clock
 from omni.kernel.actors import Actor
 from omni.kernel.errors import DomainError, NotFound
 from omni.party import selectors as party_selectors
 from omni.web.permissions import needs
 
-from ..excel import xlsx_response
-from ..listing import paginate, resolve_sort, saved_filters
+from ..tables import Column, Table, badge, created_at, export_url
+from . import filters as ff
 from . import forms as f
 from .common import also_needs, page
 
-RULE_SORTS = {
-    "created_at": ("created_at", "id"),
-    "effect": ("effect", "-id"),
-    "subject_kind": ("subject_kind", "-id"),
-    "target_kind": ("target_kind", "-id"),
-    "org": ("org__name", "-id"),
-    "valid_from": ("valid_from", "-id"),
-}
 PREVIEW_ROWS = 50
 
 
-def _rules_filtered(request: HttpRequest, actor: Actor) -> tuple[f.RuleFilterForm, Any]:
-    form = f.RuleFilterForm(request.GET or None, actor=actor)
+def _rules_filtered(request: HttpRequest, actor: Actor) -> tuple[ff.RuleFilterForm, Any]:
+    form = ff.RuleFilterForm(request.GET or None, actor=actor)
     if form.is_bound:
         form.is_valid()  # invalid fields are shown on the page and left out of the filter
     qs = selectors.list_authorisation_rules(actor=actor, **form.filters()).select_related("org")
@@ -59,18 +53,106 @@ def _party(rule: Any, kind: str) -> Any:
     return getattr(rule, kind, None) if kind != "all" else None
 
 
-def _rule_row(rule: Any) -> dict[str, Any]:
-    return {
-        "rule": rule,
-        "subject": _party(rule, rule.subject_kind),
-        "target": _party(rule, rule.target_kind),
-    }
+def _named(kind_field: str) -> Any:
+    """The page's cell: the kind, then the named customer / product group, if any."""
+
+    def cell(rule: Any) -> Any:
+        named = _party(rule, getattr(rule, kind_field))
+        kind = getattr(rule, f"get_{kind_field}_display")()
+        if named is None:
+            return kind
+        return format_html("{}: {} <code>{}</code>", kind, named.name, named.code)
+
+    return cell
+
+
+def _named_attr(kind_field: str, attr: str) -> Any:
+    def value(rule: Any) -> Any:
+        named = _party(rule, getattr(rule, kind_field))
+        return getattr(named, attr) if named is not None else None
+
+    return value
+
+
+def _validity(rule: Any) -> Any:
+    if not (rule.valid_from or rule.valid_to):
+        return _("Always")
+    days = [d.isoformat() if d else "…" for d in (rule.valid_from, rule.valid_to)]
+    return f"{days[0]} ~ {days[1]}"
+
+
+RULES = Table(
+    "catalog.authorisation",
+    title=gettext_lazy("Product authorisation"),
+    default_sort="-created_at",
+    row_attrs=lambda r: {"data-rule": r.pk},
+    columns=[
+        Column("org", gettext_lazy("Organisation"), "org.name", sort=("org__name", "-id")),
+        Column(
+            "effect",
+            gettext_lazy("Effect"),
+            "get_effect_display",
+            sort=("effect", "-id"),
+            html=lambda r: badge(r.effect, r.get_effect_display()),
+        ),
+        Column(
+            "subject_kind",
+            gettext_lazy("Customers"),
+            "get_subject_kind_display",
+            sort=("subject_kind", "-id"),
+            html=_named("subject_kind"),
+        ),
+        Column(
+            "subject_code",
+            gettext_lazy("Customer code"),
+            _named_attr("subject_kind", "code"),
+            page=False,
+        ),
+        Column(
+            "subject_name",
+            gettext_lazy("Customer name"),
+            _named_attr("subject_kind", "name"),
+            page=False,
+        ),
+        Column(
+            "target_kind",
+            gettext_lazy("Products"),
+            "get_target_kind_display",
+            sort=("target_kind", "-id"),
+            html=_named("target_kind"),
+        ),
+        Column(
+            "target_code",
+            gettext_lazy("Product code"),
+            _named_attr("target_kind", "code"),
+            page=False,
+        ),
+        Column(
+            "target_name",
+            gettext_lazy("Product name"),
+            _named_attr("target_kind", "name"),
+            page=False,
+        ),
+        Column(
+            "valid_from",
+            gettext_lazy("Validity"),
+            _validity,
+            sort=("valid_from", "-id"),
+            css="nowrap",
+            export=False,
+        ),
+        Column("from", gettext_lazy("Valid from"), "valid_from", page=False),
+        Column("to", gettext_lazy("Valid to"), "valid_to", page=False),
+        Column("note", gettext_lazy("Note"), "note"),
+        created_at(format="datetime"),
+    ],
+)
 
 
 def _preview(actor: Actor, form: f.PreviewForm) -> dict[str, Any] | None:
     if not form.is_bound or not form.is_valid():
         return None
-    customer = party_selectors.get_customer(actor, form.cleaned_data["customer"])
+    customer = party_selectors.get_customer(actor, form.cleaned_data["customer"], permission=None)
     ref = party_selectors.customer_ref(customer)
     subject = AuthorisationSubject(
         customer_id=ref.id,
@@ -80,12 +162,12 @@ def _preview(actor: Actor, form: f.PreviewForm) -> dict[str, Any] | None:
         level_id=ref.level_id,
         sales_region_id=ref.sales_region_id,
     )
-    on = form.cleaned_data.get("on") or timezone.localdate()
-    skus = selectors.authorised_skus(subject, on=on)
+    on = form.cleaned_data.get("on") or clock.today()
+    skus = selectors.list_authorised_skus(subject, on=on)
     return {
         "customer": customer,
         "on": on,
-        "rules": len(selectors.applicable_rules(subject, on)),
+        "rules": len(selectors.list_applicable_rules(subject, on)),
         "count": skus.count(),
         "skus": list(skus[:PREVIEW_ROWS]),
         "limit": PREVIEW_ROWS,
@@ -94,37 +176,31 @@ def _preview(actor: Actor, form: f.PreviewForm) -> dict[str, Any] | None:
 
 def _render(request: HttpRequest, actor: Actor, rule_form: f.RuleForm | None) -> HttpResponse:
     filter_form, qs = _rules_filtered(request, actor)
-    sort = resolve_sort(request, RULE_SORTS, default="-created_at")
-    listing = paginate(request, qs.order_by(*sort.order_by), sort=sort)
     can_edit = actor.can("catalog.authorisation.edit")
     if rule_form is None and can_edit:
         rule_form = f.RuleForm(actor=actor)
     preview_form = f.PreviewForm(
         request.GET if "preview-customer" in request.GET else None, actor=actor
     )
-    return render(
+    return RULES.render(
         request,
         "catalog/authorisation.html",
-        page(
-            actor,
-            "authorisation",
-            filter_form=filter_form,
-            listing=listing,
-            **saved_filters(request, "catalog.authorisation", filter_form),
-            rule_rows=[_rule_row(r) for r in listing.rows],
-            export_url=reverse("catalog:authorisation-export")
-            if actor.can("catalog.authorisation.export")
-            else None,
-            can_edit=can_edit,
-            rule_form=rule_form,
-            # <datalist> suggestions: every kind for the rule form, customers for the preview
-            pickers=f.picker_options(actor)
-            if can_edit
-            else {"customer": f.picker_options_for(actor, "customer")},
-            preview_form=preview_form,
-            preview=_preview(actor, preview_form),
-            query=request.GET.urlencode(),
+        qs,
+        form=filter_form,
+        page=partial(page, actor, "authorisation"),
+        export_url=export_url(
+            actor, "catalog.authorisation.export", "catalog:authorisation-export"
         ),
+        row_actions="catalog/_rule_actions.html" if can_edit else None,
+        can_edit=can_edit,
+        rule_form=rule_form,
+        # <datalist> suggestions: every kind for the rule form, customers for the preview
+        pickers=f.picker_options(actor)
+        if can_edit
+        else {"customer": f.picker_options_for(actor, "customer")},
+        preview_form=preview_form,
+        preview=_preview(actor, preview_form),
+        query=request.GET.urlencode(),
     )
 
 
@@ -176,49 +252,8 @@ def rule_delete(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     return _back(request)
 
 
-EXPORT_HEADERS = (
-    gettext_lazy("Organisation"),
-    gettext_lazy("Effect"),
-    gettext_lazy("Customers"),
-    gettext_lazy("Customer code"),
-    gettext_lazy("Customer name"),
-    gettext_lazy("Products"),
-    gettext_lazy("Product code"),
-    gettext_lazy("Product name"),
-    gettext_lazy("Valid from"),
-    gettext_lazy("Valid to"),
-    gettext_lazy("Note"),
-    gettext_lazy("Created at"),
-)
-
-
 @needs("catalog.authorisation.export")
 def rule_export(request: HttpRequest, actor: Actor) -> HttpResponse:
     also_needs(actor, "catalog.authorisation.view")
     _form, qs = _rules_filtered(request, actor)
-    sort = resolve_sort(request, RULE_SORTS, default="-created_at")
-
-    def row(rule: Any) -> tuple[Any, ...]:
-        subject, target = _party(rule, rule.subject_kind), _party(rule, rule.target_kind)
-        return (
-            rule.org.name,
-            rule.get_effect_display(),
-            rule.get_subject_kind_display(),
-            subject.code if subject else "",
-            subject.name if subject else "",
-            rule.get_target_kind_display(),
-            target.code if target else "",
-            target.name if target else "",
-            rule.valid_from,
-            rule.valid_to,
-            rule.note,
-            rule.created_at,
-        )
-
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return xlsx_response(
-        filename=f"{_('Product authorisation')}-{stamp}.xlsx",
-        sheet_title=_("Product authorisation"),
-        headers=[str(h) for h in EXPORT_HEADERS],
-        rows=(row(r) for r in qs.order_by(*sort.order_by).iterator(chunk_size=2000)),
-    )
+    return RULES.export(request, qs)

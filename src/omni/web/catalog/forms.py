@@ -14,10 +14,10 @@ from django.utils.translation import gettext_lazy as _
 
 from omni.catalog import errors, selectors
 from omni.catalog.models import RuleEffect, SubjectKind, TargetKind  # choices only
-from omni.catalog.states import ProductStatus
 from omni.kernel.actors import Actor
 from omni.kernel.errors import DomainError, PermissionDenied
 from omni.party import selectors as party_selectors
+from omni.tenancy import selectors as tenancy
 
 from ..forms import DateInput
 
@@ -40,22 +40,47 @@ def int_or_none(value: Any) -> int | None:
         return None
 
 
+# Brands, categories and units are reference data with their own view permission. A user
+# who may see products but not list the reference data is offered the entries used by the
+# products they may see (a filter or form never fails for want of a permission).
+
+
+def _in_use(actor: Actor, *fields: str) -> list[tuple[Any, ...]]:
+    if not actor.can("catalog.product.view"):
+        return []
+    qs = selectors.list_products(actor=actor).order_by().values_list(*fields).distinct()
+    return [row for row in qs if row[0] is not None]
+
+
 def brand_choices(actor: Actor) -> list[tuple[str, str]]:
-    return [(str(b.pk), f"{b.name} ({b.code})") for b in selectors.list_brands(actor=actor)]
+    if actor.can("catalog.brand.view"):
+        rows = [(b.pk, b.name, b.code) for b in selectors.list_brands(actor=actor)]
+    else:
+        rows = sorted(_in_use(actor, "brand_id", "brand__name", "brand__code"), key=lambda r: r[2])
+    return [(str(pk), f"{name} ({code})") for pk, name, code in rows]
 
 
 def category_choices(actor: Actor) -> list[tuple[str, str]]:
-    cats = list(selectors.list_categories(actor=actor))
-    top = min((c.depth for c in cats), default=0)
-    return [(str(c.pk), f"{'　' * (c.depth - top)}{c.name} ({c.code})") for c in cats]
+    if actor.can("catalog.category.view"):
+        cats = [(c.pk, c.name, c.code, c.depth) for c in selectors.list_categories(actor=actor)]
+    else:
+        used = _in_use(actor, "category_id", "category__name", "category__code", "category__path")
+        cats = [(pk, name, code, 0) for pk, name, code, _path in sorted(used, key=lambda r: r[3])]
+    top = min((c[3] for c in cats), default=0)
+    return [(str(pk), f"{'　' * (depth - top)}{name} ({code})") for pk, name, code, depth in cats]
 
 
 def unit_choices(actor: Actor) -> list[tuple[str, str]]:
-    return [(str(u.pk), f"{u.name} ({u.code})") for u in selectors.list_units(actor=actor)]
+    if actor.can("catalog.unit.view"):
+        rows = [(u.pk, u.name, u.code) for u in selectors.list_units(actor=actor)]
+    else:
+        used = _in_use(actor, "base_unit_id", "base_unit__name", "base_unit__code")
+        rows = sorted(used, key=lambda r: r[2])
+    return [(str(pk), f"{name} ({code})") for pk, name, code in rows]
 
 
 def org_choices(actor: Actor) -> list[tuple[str, str]]:
-    orgs = list(party_selectors.scoped_organizations(actor).order_by("path"))
+    orgs = list(tenancy.list_organizations(actor).order_by("path"))
     top = min((o.path.count("/") for o in orgs), default=0)
     return [(str(o.pk), f"{'　' * (o.path.count('/') - top)}{o.name} ({o.code})") for o in orgs]
 
@@ -87,46 +112,6 @@ def parse_spec_text(text: str) -> dict[str, list[str]]:
 
 
 # --- filters ------------------------------------------------------------------------------
-
-
-class ProductFilterForm(forms.Form):
-    search = forms.CharField(
-        label=_("Search"),
-        required=False,
-        max_length=60,
-        widget=forms.TextInput(attrs={"placeholder": _("Code / name / barcode"), "type": "search"}),
-    )
-    brand = forms.ChoiceField(label=_("Brand"), required=False)
-    category = forms.ChoiceField(label=_("Category"), required=False)
-    status = forms.ChoiceField(label=_("Status"), required=False)
-
-    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["brand"].choices = _all() + brand_choices(actor)
-        self.fields["category"].choices = _all() + category_choices(actor)
-        self.fields["status"].choices = _all() + list(ProductStatus.choices)
-
-    def filters(self) -> dict[str, Any]:
-        """Keyword arguments for `selectors.list_products` (invalid fields are left out)."""
-        data = getattr(self, "cleaned_data", {}) if self.is_bound else {}
-        return {
-            "search": (data.get("search") or "").strip(),
-            "brand_id": int_or_none(data.get("brand")),
-            "category_id": int_or_none(data.get("category")),
-            "status": data.get("status") or None,
-        }
-
-
-class SearchForm(forms.Form):
-    search = forms.CharField(
-        label=_("Search"),
-        required=False,
-        max_length=60,
-        widget=forms.TextInput(attrs={"placeholder": _("Code / name"), "type": "search"}),
-    )
-
-
-# --- product form -------------------------------------------------------------------------
 
 
 class ProductForm(forms.Form):
@@ -315,7 +300,10 @@ class BarcodeForm(forms.Form):
         label=_("Barcode"),
         max_length=32,
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
-        help_text=_("EAN-13 / EAN-8 / UPC-A with its check digit, or 4 to 32 letters and digits."),
+        help_text=_(
+            "EAN-13 / EAN-8 / UPC-A / GTIN-14 with its check digit, or an internal code: "
+            "1 to 4 capital letters then digits (SKU00017)."
+        ),
     )
     unit = forms.ChoiceField(label=_("Packaging unit"))
     is_primary = forms.BooleanField(label=_("Primary barcode of this unit"), required=False)
@@ -393,40 +381,15 @@ class BundleItemForm(forms.Form):
 # --- authorisation rules ------------------------------------------------------------------
 
 
-class RuleFilterForm(forms.Form):
-    org = forms.ChoiceField(label=_("Organisation"), required=False)
-    effect = forms.ChoiceField(label=_("Effect"), required=False)
-    subject_kind = forms.ChoiceField(label=_("Customers"), required=False)
-    target_kind = forms.ChoiceField(label=_("Products"), required=False)
-
-    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["org"].choices = _all() + org_choices(actor)
-        self.fields["effect"].choices = _all() + list(RuleEffect.choices)
-        self.fields["subject_kind"].choices = _all() + list(SubjectKind.choices)
-        self.fields["target_kind"].choices = _all() + list(TargetKind.choices)
-
-    def filters(self) -> dict[str, Any]:
-        data = getattr(self, "cleaned_data", {}) if self.is_bound else {}
-        return {
-            "effect": data.get("effect") or None,
-            "subject_kind": data.get("subject_kind") or None,
-            "target_kind": data.get("target_kind") or None,
-        }
-
-    @property
-    def org_id(self) -> int | None:
-        data = getattr(self, "cleaned_data", {}) if self.is_bound else {}
-        return int_or_none(data.get("org"))
-
-
 def _subject_lookups(actor: Actor) -> dict[str, Callable[[], QuerySet[Any]]]:
     """Subject kind → the rows that can be chosen for it (each has `code` and `name`)."""
     return {
         SubjectKind.CUSTOMER_CLASS: party_selectors.list_classes,
         SubjectKind.CUSTOMER_LEVEL: party_selectors.list_levels,
-        SubjectKind.SALES_REGION: lambda: party_selectors.list_sales_regions(actor),
-        SubjectKind.CUSTOMER: lambda: party_selectors.scoped_customers(actor).order_by("code"),
+        SubjectKind.SALES_REGION: lambda: tenancy.list_sales_regions(actor),
+        SubjectKind.CUSTOMER: lambda: party_selectors.list_customers_in_scope(actor).order_by(
+            "code"
+        ),
     }
 
 
@@ -572,7 +535,7 @@ class PreviewForm(forms.Form):
     def clean_customer(self) -> int:
         code = self.cleaned_data["customer"].strip()
         found = (
-            party_selectors.scoped_customers(self.actor)
+            party_selectors.list_customers_in_scope(self.actor)
             .filter(code=code)
             .values_list("pk", flat=True)
             .first()

@@ -3,11 +3,14 @@
 Each is a list with an editor card under it: the "new" form by default, the "edit" form on
 ``…/<pk>/edit/``. Forms post to their own URL (create / edit permission, else 404); on
 success a flash message and a redirect to the list, on a service error the list again with
-the error on its field and nothing written.
+the error on its field and nothing written. The three are one generic page (`Reference`
+describes what differs: list, form, services, messages).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
@@ -16,6 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from omni.catalog import selectors
 from omni.catalog.services import brands, categories, units
@@ -23,146 +27,168 @@ from omni.kernel.actors import Actor
 from omni.kernel.errors import DomainError
 from omni.web.permissions import needs
 
-from ..listing import paginate, resolve_sort
+from ..listing import paginate
+from ..tables import Column, Table, badge, created_at
+from . import filters as ff
 from . import forms as f
 from .common import also_needs, page
 
-# --- brands -------------------------------------------------------------------------------
+# --- the lists ------------------------------------------------------------------------------
 
-BRAND_SORTS = {
-    "code": ("code",),
-    "name": ("name", "code"),
-    "product_count": ("product_count", "code"),
-    "created_at": ("created_at", "id"),
-}
+BRANDS = Table(
+    "catalog.brands",
+    title=gettext_lazy("Brands"),
+    default_sort="code",
+    row_attrs=lambda b: {"data-code": b.code},
+    columns=[
+        Column(
+            "code", gettext_lazy("Brand code"), "code", sort=("code",), format="code", css="nowrap"
+        ),
+        Column("name", gettext_lazy("Brand name"), "name", sort=("name", "code")),
+        Column(
+            "product_count",
+            gettext_lazy("Products"),
+            "product_count",
+            sort=("product_count", "code"),
+            link=lambda b: f"{reverse('catalog:products')}?brand={b.pk}",
+        ),
+        Column(
+            "status",
+            gettext_lazy("Status"),
+            "is_active",
+            html=lambda b: (
+                badge("active", _("Active")) if b.is_active else badge("inactive", _("Inactive"))
+            ),
+        ),
+        created_at(),
+    ],
+)
+
+UNITS = Table(
+    "catalog.units",
+    title=gettext_lazy("Units of measure"),
+    default_sort="code",
+    per_page_choices=(50, 100, 200),
+    row_attrs=lambda u: {"data-code": u.code},
+    columns=[
+        Column(
+            "code", gettext_lazy("Unit code"), "code", sort=("code",), format="code", css="nowrap"
+        ),
+        Column("name", gettext_lazy("Unit name"), "name", sort=("name", "code")),
+        Column(
+            "allows_fraction",
+            gettext_lazy("Fractions"),
+            lambda u: _("Yes") if u.allows_fraction else None,
+        ),
+        created_at(),
+    ],
+)
 
 
-def _brand_page(
-    request: HttpRequest, actor: Actor, form: f.BrandForm | None, editing: Any = None
+@dataclass(frozen=True)
+class Reference:
+    """One kind of reference data. `kind` names its permissions (``catalog.<kind>.view`` /
+    ``.create`` / ``.edit``), its template (``catalog/<kind>_list.html``) and its URLs
+    (``catalog:<kind>-create``, ``catalog:<kind>-edit``); `section` its list URL."""
+
+    kind: str
+    section: str
+    form: Callable[..., Any]  # (data, *, actor, editing=False, initial=...) -> form
+    rows: Callable[[Actor, str], Any]  # (actor, search) -> the list's queryset
+    get: Callable[[Actor, int], Any]
+    initial: Callable[[Any], dict[str, Any]]  # the edit form's initial values
+    create: Callable[[Actor, Any], Any]  # (actor, valid form) -> the new object
+    update: Callable[[Actor, Any, Any], Any]  # (actor, object, valid form) -> the object
+    created: Any  # "… %(code)s created."
+    saved: Any  # "… %(code)s saved."
+    table: Table | None = None  # None: the template draws the rows itself (the tree)
+    create_initial: Callable[[HttpRequest], dict[str, Any]] = field(default=lambda request: {})
+
+    def perm(self, action: str) -> str:
+        return f"catalog.{self.kind}.{action}"
+
+
+def _page(
+    request: HttpRequest, actor: Actor, ref: Reference, form: Any, editing: Any = None
 ) -> HttpResponse:
-    search_form = f.SearchForm(request.GET or None)
+    search_form = ff.SearchForm(request.GET or None)
     search = (search_form.cleaned_data.get("search") or "") if search_form.is_valid() else ""
-    qs = selectors.list_brands(actor=actor, search=search.strip())
-    sort = resolve_sort(request, BRAND_SORTS, default="code")
-    listing = paginate(request, qs.order_by(*sort.order_by), sort=sort)
-    if form is None and not editing and actor.can("catalog.brand.create"):
-        form = f.BrandForm(actor=actor)
+    qs = ref.rows(actor, search.strip())
+    if form is None and not editing and actor.can(ref.perm("create")):
+        form = ref.form(None, actor=actor)
+    can_edit = actor.can(ref.perm("edit"))
+    if ref.table is None:
+        listing: dict[str, Any] = {
+            "listing": paginate(request, qs, per_page_choices=(100, 200, 500))
+        }
+    else:
+        listing = ref.table.page(
+            request,
+            qs,
+            selected=editing.pk if editing else None,
+            row_actions="web/components/row_edit.html" if can_edit else None,
+        )
+        listing["row_edit_url"] = f"catalog:{ref.kind}-edit"
     return render(
         request,
-        "catalog/brand_list.html",
+        f"catalog/{ref.kind}_list.html",
         page(
             actor,
-            "brands",
+            ref.section,
+            **listing,
             filter_form=search_form,
-            listing=listing,
             form=form,
             editing=editing,
-            can_edit=actor.can("catalog.brand.edit"),
-            form_action=reverse("catalog:brand-edit", args=[editing.pk])
+            can_edit=can_edit,
+            form_action=reverse(f"catalog:{ref.kind}-edit", args=[editing.pk])
             if editing
-            else reverse("catalog:brand-create"),
+            else reverse(f"catalog:{ref.kind}-create"),
         ),
     )
 
 
-@needs("catalog.brand.view")
-def brand_list(request: HttpRequest, actor: Actor) -> HttpResponse:
-    return _brand_page(request, actor, None)
+def _save(
+    request: HttpRequest, ref: Reference, form: Any, write: Callable[[], Any], done: Any
+) -> HttpResponse | None:
+    """Run `write` for a valid posted form: the list with the flash message `done`, or None
+    (the form was not valid, or now carries the service's error)."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        obj = write()
+    except DomainError as err:
+        f.add_domain_error(form, err)
+        return None
+    messages.success(request, done % {"code": obj.code})
+    return redirect(f"catalog:{ref.section}")
 
 
-@needs("catalog.brand.create")
-def brand_create(request: HttpRequest, actor: Actor) -> HttpResponse:
-    also_needs(actor, "catalog.brand.view")
-    form = f.BrandForm(request.POST or None, actor=actor)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            brand = brands.create_brand(
-                actor=actor, org_id=int(d["org"]), code=d["code"], name=d["name"]
-            )
-        except DomainError as err:
-            f.add_domain_error(form, err)
-        else:
-            messages.success(request, _("Brand %(code)s created.") % {"code": brand.code})
-            return redirect("catalog:brands")
-    return _brand_page(request, actor, form)
+def views(ref: Reference) -> tuple[Callable[..., HttpResponse], ...]:
+    """The list, create and edit views of one kind of reference data."""
+
+    @needs(ref.perm("view"))
+    def list_view(request: HttpRequest, actor: Actor) -> HttpResponse:
+        return _page(request, actor, ref, None)
+
+    @needs(ref.perm("create"))
+    def create_view(request: HttpRequest, actor: Actor) -> HttpResponse:
+        also_needs(actor, ref.perm("view"))
+        form = ref.form(request.POST or None, actor=actor, initial=ref.create_initial(request))
+        saved = _save(request, ref, form, lambda: ref.create(actor, form), ref.created)
+        return saved or _page(request, actor, ref, form)
+
+    @needs(ref.perm("edit"))
+    def edit_view(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+        also_needs(actor, ref.perm("view"))
+        obj = ref.get(actor, pk)
+        form = ref.form(request.POST or None, actor=actor, editing=True, initial=ref.initial(obj))
+        saved = _save(request, ref, form, lambda: ref.update(actor, obj, form), ref.saved)
+        return saved or _page(request, actor, ref, form, editing=obj)
+
+    return list_view, create_view, edit_view
 
 
-@needs("catalog.brand.edit")
-def brand_edit(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
-    also_needs(actor, "catalog.brand.view")
-    brand = selectors.get_brand(actor=actor, brand_id=pk)
-    initial = {"org": str(brand.org_id), "code": brand.code, "name": brand.name}
-    form = f.BrandForm(request.POST or None, actor=actor, editing=True, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            brand = brands.update_brand(
-                actor=actor, brand_id=brand.pk, code=d["code"], name=d["name"]
-            )
-        except DomainError as err:
-            f.add_domain_error(form, err)
-        else:
-            messages.success(request, _("Brand %(code)s saved.") % {"code": brand.code})
-            return redirect("catalog:brands")
-    return _brand_page(request, actor, form, editing=brand)
-
-
-# --- categories ---------------------------------------------------------------------------
-
-
-def _category_page(
-    request: HttpRequest, actor: Actor, form: f.CategoryForm | None, editing: Any = None
-) -> HttpResponse:
-    search_form = f.SearchForm(request.GET or None)
-    search = (search_form.cleaned_data.get("search") or "") if search_form.is_valid() else ""
-    qs = selectors.list_categories(actor=actor, search=search.strip())
-    listing = paginate(request, qs, per_page_choices=(100, 200, 500))
-    if form is None and not editing and actor.can("catalog.category.create"):
-        form = f.CategoryForm(actor=actor)
-    return render(
-        request,
-        "catalog/category_list.html",
-        page(
-            actor,
-            "categories",
-            filter_form=search_form,
-            listing=listing,
-            form=form,
-            editing=editing,
-            can_edit=actor.can("catalog.category.edit"),
-            form_action=reverse("catalog:category-edit", args=[editing.pk])
-            if editing
-            else reverse("catalog:category-create"),
-        ),
-    )
-
-
-@needs("catalog.category.view")
-def category_list(request: HttpRequest, actor: Actor) -> HttpResponse:
-    return _category_page(request, actor, None)
-
-
-@needs("catalog.category.create")
-def category_create(request: HttpRequest, actor: Actor) -> HttpResponse:
-    also_needs(actor, "catalog.category.view")
-    form = f.CategoryForm(request.POST or None, actor=actor, initial=_parent_initial(request))
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            category = categories.create_category(
-                actor=actor,
-                org_id=int(d["org"]),
-                code=d["code"],
-                name=d["name"],
-                parent_id=form.parent_id,
-            )
-        except DomainError as err:
-            f.add_domain_error(form, err)
-        else:
-            messages.success(request, _("Category %(code)s created.") % {"code": category.code})
-            return redirect("catalog:categories")
-    return _category_page(request, actor, form)
+# --- the three kinds --------------------------------------------------------------------------
 
 
 def _parent_initial(request: HttpRequest) -> dict[str, Any]:
@@ -171,110 +197,88 @@ def _parent_initial(request: HttpRequest) -> dict[str, Any]:
     return {"parent": str(parent)} if parent else {}
 
 
-@needs("catalog.category.edit")
-def category_edit(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
-    """Rename (code, name) and move (parent) a category; a move takes its subtree along."""
-    also_needs(actor, "catalog.category.view")
-    category = selectors.get_category(actor=actor, category_id=pk)
-    initial = {
-        "org": str(category.org_id),
-        "code": category.code,
-        "name": category.name,
-        "parent": str(category.parent_id or ""),
-    }
-    form = f.CategoryForm(request.POST or None, actor=actor, editing=True, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            category = categories.update_category(
-                actor=actor,
-                category_id=category.pk,
-                code=d["code"],
-                name=d["name"],
-                parent_id=form.parent_id,
-            )
-        except DomainError as err:
-            f.add_domain_error(form, err)
-        else:
-            messages.success(request, _("Category %(code)s saved.") % {"code": category.code})
-            return redirect("catalog:categories")
-    return _category_page(request, actor, form, editing=category)
-
-
-# --- units --------------------------------------------------------------------------------
-
-UNIT_SORTS = {"code": ("code",), "name": ("name", "code"), "created_at": ("created_at", "id")}
-
-
-def _unit_page(
-    request: HttpRequest, actor: Actor, form: f.UnitForm | None, editing: Any = None
-) -> HttpResponse:
-    search_form = f.SearchForm(request.GET or None)
-    search = (search_form.cleaned_data.get("search") or "") if search_form.is_valid() else ""
+def _units(actor: Actor, search: str) -> Any:
     qs = selectors.list_units(actor=actor)
-    if search.strip():
-        qs = qs.filter(Q(code__icontains=search.strip()) | Q(name__icontains=search.strip()))
-    sort = resolve_sort(request, UNIT_SORTS, default="code")
-    qs = qs.order_by(*sort.order_by)
-    listing = paginate(request, qs, sort=sort, per_page_choices=(50, 100, 200))
-    if form is None and not editing and actor.can("catalog.unit.create"):
-        form = f.UnitForm()
-    return render(
-        request,
-        "catalog/unit_list.html",
-        page(
-            actor,
-            "units",
-            filter_form=search_form,
-            listing=listing,
-            form=form,
-            editing=editing,
-            can_edit=actor.can("catalog.unit.edit"),
-            form_action=reverse("catalog:unit-edit", args=[editing.pk])
-            if editing
-            else reverse("catalog:unit-create"),
-        ),
-    )
+    return qs.filter(Q(code__icontains=search) | Q(name__icontains=search)) if search else qs
 
 
-@needs("catalog.unit.view")
-def unit_list(request: HttpRequest, actor: Actor) -> HttpResponse:
-    return _unit_page(request, actor, None)
+BRAND = Reference(
+    kind="brand",
+    section="brands",
+    table=BRANDS,
+    form=f.BrandForm,
+    rows=lambda actor, search: selectors.list_brands(actor=actor, search=search),
+    get=lambda actor, pk: selectors.get_brand(actor=actor, brand_id=pk),
+    initial=lambda b: {"org": str(b.org_id), "code": b.code, "name": b.name},
+    create=lambda actor, form: brands.create_brand(
+        actor=actor,
+        org_id=int(form.cleaned_data["org"]),
+        code=form.cleaned_data["code"],
+        name=form.cleaned_data["name"],
+    ),
+    update=lambda actor, b, form: brands.update_brand(
+        actor=actor, brand_id=b.pk, code=form.cleaned_data["code"], name=form.cleaned_data["name"]
+    ),
+    created=gettext_lazy("Brand %(code)s created."),
+    saved=gettext_lazy("Brand %(code)s saved."),
+)
 
+# rename (code, name) and move (parent) a category; a move takes its subtree along
+CATEGORY = Reference(
+    kind="category",
+    section="categories",
+    form=f.CategoryForm,
+    create_initial=_parent_initial,
+    rows=lambda actor, search: selectors.list_categories(actor=actor, search=search),
+    get=lambda actor, pk: selectors.get_category(actor=actor, category_id=pk),
+    initial=lambda c: {
+        "org": str(c.org_id),
+        "code": c.code,
+        "name": c.name,
+        "parent": str(c.parent_id or ""),
+    },
+    create=lambda actor, form: categories.create_category(
+        actor=actor,
+        org_id=int(form.cleaned_data["org"]),
+        code=form.cleaned_data["code"],
+        name=form.cleaned_data["name"],
+        parent_id=form.parent_id,
+    ),
+    update=lambda actor, c, form: categories.update_category(
+        actor=actor,
+        category_id=c.pk,
+        code=form.cleaned_data["code"],
+        name=form.cleaned_data["name"],
+        parent_id=form.parent_id,
+    ),
+    created=gettext_lazy("Category %(code)s created."),
+    saved=gettext_lazy("Category %(code)s saved."),
+)
 
-@needs("catalog.unit.create")
-def unit_create(request: HttpRequest, actor: Actor) -> HttpResponse:
-    also_needs(actor, "catalog.unit.view")
-    form = f.UnitForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            unit = units.create_unit(
-                actor=actor, code=d["code"], name=d["name"], allows_fraction=d["allows_fraction"]
-            )
-        except DomainError as err:
-            f.add_domain_error(form, err)
-        else:
-            messages.success(request, _("Unit %(code)s created.") % {"code": unit.code})
-            return redirect("catalog:units")
-    return _unit_page(request, actor, form)
+UNIT = Reference(
+    kind="unit",
+    section="units",
+    table=UNITS,
+    form=lambda data=None, *, actor, **kwargs: f.UnitForm(data, **kwargs),
+    rows=_units,
+    get=lambda actor, pk: selectors.get_unit(actor=actor, unit_id=pk),
+    initial=lambda u: {"code": u.code, "name": u.name, "allows_fraction": u.allows_fraction},
+    create=lambda actor, form: units.create_unit(
+        actor=actor,
+        code=form.cleaned_data["code"],
+        name=form.cleaned_data["name"],
+        allows_fraction=form.cleaned_data["allows_fraction"],
+    ),
+    update=lambda actor, u, form: units.update_unit(
+        actor=actor,
+        unit_id=u.pk,
+        name=form.cleaned_data["name"],
+        allows_fraction=form.cleaned_data["allows_fraction"],
+    ),
+    created=gettext_lazy("Unit %(code)s created."),
+    saved=gettext_lazy("Unit %(code)s saved."),
+)
 
-
-@needs("catalog.unit.edit")
-def unit_edit(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
-    also_needs(actor, "catalog.unit.view")
-    unit = selectors.get_unit(actor=actor, unit_id=pk)
-    initial = {"code": unit.code, "name": unit.name, "allows_fraction": unit.allows_fraction}
-    form = f.UnitForm(request.POST or None, editing=True, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            unit = units.update_unit(
-                actor=actor, unit_id=unit.pk, name=d["name"], allows_fraction=d["allows_fraction"]
-            )
-        except DomainError as err:
-            f.add_domain_error(form, err)
-        else:
-            messages.success(request, _("Unit %(code)s saved.") % {"code": unit.code})
-            return redirect("catalog:units")
-    return _unit_page(request, actor, form, editing=unit)
+brand_list, brand_create, brand_edit = views(BRAND)
+category_list, category_create, category_edit = views(CATEGORY)
+unit_list, unit_create, unit_edit = views(UNIT)

@@ -1,12 +1,12 @@
 from django.urls import path
 
-from . import authorisation, reference, views
+from . import authorisation, lists, reference, views
 
 app_name = "catalog"
 
 urlpatterns = [
-    path("", views.product_list, name="products"),
-    path("products/export/", views.product_export, name="product-export"),
+    path("", lists.product_list, name="products"),
+    path("products/export/", lists.product_export, name="product-export"),
     path("products/new/", views.product_create, name="product-create"),
     path("products/<int:pk>/", views.product_detail, name="product-detail"),
     path("products/<int:pk>/edit/", views.product_edit, name="product-edit"),

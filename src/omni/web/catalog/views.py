@@ -16,7 +16,6 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -24,116 +23,18 @@ from django.views.decorators.http import require_POST
 from omni.catalog import selectors
 from omni.catalog.services import barcodes, products
 from omni.catalog.states import STATUS_FLOW
-from omni.kernel import audit
 from omni.kernel.actors import Actor
 from omni.kernel.errors import DomainError, NotFound
+from omni.web import audit_display
 from omni.web.permissions import needs
 
-from ..excel import xlsx_response
-from ..listing import paginate, resolve_sort, saved_filters
 from . import forms as f
 from .common import page as _page
 
 View = Callable[..., HttpResponse]
 
 
-# --- products -----------------------------------------------------------------------------
-
-PRODUCT_SORTS = {
-    "code": ("code",),
-    "name": ("name", "code"),
-    "brand": ("brand__name", "code"),
-    "category": ("category__path", "code"),
-    "status": ("status", "code"),
-    "sku_count": ("sku_count", "code"),
-    "updated_at": ("updated_at", "id"),
-}
-EXPORT_HEADERS = (
-    gettext_lazy("Product code"),
-    gettext_lazy("Product name"),
-    gettext_lazy("Brand"),
-    gettext_lazy("Category"),
-    gettext_lazy("Base unit"),
-    gettext_lazy("Spec attributes"),
-    gettext_lazy("SKU count"),
-    gettext_lazy("Status"),
-    gettext_lazy("Batch tracking"),
-    gettext_lazy("Expiry tracking"),
-    gettext_lazy("Shelf life (days)"),
-    gettext_lazy("Serial numbers"),
-    gettext_lazy("Weighed goods"),
-    gettext_lazy("Bundle (gift box)"),
-    gettext_lazy("Updated at"),
-)
-
-
-def _products_filtered(request: HttpRequest, actor: Actor) -> tuple[f.ProductFilterForm, Any]:
-    form = f.ProductFilterForm(request.GET or None, actor=actor)
-    if form.is_bound:
-        form.is_valid()  # invalid fields are shown on the page and left out of the filter
-    return form, selectors.list_products(actor=actor, **form.filters())
-
-
-@needs("catalog.product.view", "catalog.authorisation.view")
-def product_list(request: HttpRequest, actor: Actor) -> HttpResponse:
-    """The entry page of 商品; users who may only see authorisation rules land there."""
-    if not actor.can("catalog.product.view"):
-        return redirect("catalog:authorisation")
-    form, qs = _products_filtered(request, actor)
-    sort = resolve_sort(request, PRODUCT_SORTS, default="code")
-    listing = paginate(request, qs.order_by(*sort.order_by), sort=sort)
-    return render(
-        request,
-        "catalog/product_list.html",
-        _page(
-            actor,
-            "products",
-            filter_form=form,
-            listing=listing,
-            export_url=reverse("catalog:product-export")
-            if actor.can("catalog.product.export")
-            else None,
-            can_create=actor.can("catalog.product.create"),
-            **saved_filters(request, "catalog.products", form),
-        ),
-    )
-
-
-def _yes(flag: bool) -> str:
-    return _("Yes") if flag else ""
-
-
-@needs("catalog.product.export")
-def product_export(request: HttpRequest, actor: Actor) -> HttpResponse:
-    _form, qs = _products_filtered(request, actor)
-    sort = resolve_sort(request, PRODUCT_SORTS, default="code")
-    rows = (
-        (
-            p.code,
-            p.name,
-            p.brand.name if p.brand_id else "",
-            p.category.name if p.category_id else "",
-            p.base_unit.name,
-            f.spec_to_text(p.spec_dict).replace("\n", "; "),
-            p.sku_count,
-            p.get_status_display(),
-            _yes(p.track_batch),
-            _yes(p.track_expiry),
-            p.shelf_life_days,
-            _yes(p.track_serial),
-            _yes(p.weighed),
-            _yes(p.is_bundle),
-            p.updated_at,
-        )
-        for p in qs.order_by(*sort.order_by).iterator(chunk_size=2000)
-    )
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return xlsx_response(
-        filename=f"{_('Products')}-{stamp}.xlsx",
-        sheet_title=_("Products"),
-        headers=[str(h) for h in EXPORT_HEADERS],
-        rows=rows,
-    )
+# --- products (the list and its export are in lists.py) ------------------------------------
 
 
 @needs("catalog.product.view")
@@ -182,7 +83,7 @@ def product_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
             tabs=tabs,
             show_bundle=show_bundle,
             open_tab=bound.get("open_tab"),
-            history=audit.history_rows("catalog.product", product.pk),
+            history=audit_display.history_rows("catalog.product", product.pk),
             can_edit=can_edit,
             status_action=status_action if can_edit else None,
             breadcrumbs=[

@@ -7,12 +7,15 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from omni.kernel import excel, imports
 from omni.kernel.actors import Actor
@@ -20,12 +23,14 @@ from omni.kernel.errors import DomainError, NotFound
 from omni.kernel.models import ImportJob, ImportStatus
 from omni.web.permissions import actor_for
 
-from ..listing import paginate
+from ..tables import Column, Table
 from .forms import UploadForm
 
 
-def _see_all(request: HttpRequest, actor: Actor) -> bool:
-    return bool(request.user.is_staff or actor.superuser)
+def _sees_others(actor: Actor) -> bool:
+    """Whether the list may hold other people's jobs: holders of an importer's permission
+    see that importer's jobs in their data scope (`imports.list_jobs`)."""
+    return bool(imports.list_importers(actor))
 
 
 def _importer(actor: Actor, key: str) -> imports.Importer:
@@ -42,7 +47,7 @@ def _importer(actor: Actor, key: str) -> imports.Importer:
 def _job(request: HttpRequest, job_id: uuid.UUID) -> ImportJob:
     actor = actor_for(request)
     try:
-        return imports.get_job(actor=actor, job_id=job_id, see_all=_see_all(request, actor))
+        return imports.get_job(actor=actor, job_id=job_id)
     except NotFound:
         raise Http404 from None
 
@@ -60,19 +65,66 @@ def _label(key: str) -> str:
         return key
 
 
+def _with_labels(jobs: list[Any]) -> None:
+    for job in jobs:
+        job.importer_label = _label(job.importer_key)
+
+
+def _job_url(job: Any) -> str:
+    return reverse("imports:job", args=[job.id])
+
+
+def _count(key: str, label: Any) -> Column:
+    return Column(key, label, key, css="num")
+
+
+JOBS = Table(
+    "imports.jobs",
+    title=gettext_lazy("All import jobs"),
+    default_sort="-created_at",
+    prepare=_with_labels,
+    row_attrs=lambda job: {"data-test": "job-row"},
+    columns=[
+        Column(
+            "created_at",
+            gettext_lazy("Uploaded at"),
+            "created_at",
+            sort=("created_at", "id"),
+            format="seconds",
+            link=_job_url,
+            css="nowrap",
+        ),
+        Column("importer", gettext_lazy("Import type"), "importer_label"),
+        Column("filename", gettext_lazy("File"), "filename", link=_job_url),
+        Column(
+            "status",
+            gettext_lazy("Status"),
+            "get_status_display",
+            html=lambda j: format_html(
+                '<span class="status status-{}">{}</span>', j.status, j.get_status_display()
+            ),
+        ),
+        _count("total_rows", gettext_lazy("Rows")),
+        _count("created_count", gettext_lazy("Created")),
+        _count("updated_count", gettext_lazy("Updated")),
+        _count("error_rows", gettext_lazy("Errors")),
+        Column("created_by", gettext_lazy("Uploaded by"), "created_by_name"),
+    ],
+)
+
+
 @login_required
 def job_list(request: HttpRequest) -> HttpResponse:
     actor = actor_for(request)
-    see_all = _see_all(request, actor)
-    listing = paginate(request, imports.list_jobs(actor=actor, see_all=see_all))
-    for job in listing.page.object_list:
-        job.importer_label = _label(job.importer_key)  # type: ignore[attr-defined]
+    see_all = _sees_others(actor)
     return render(
         request,
         "imports/job_list.html",
         {
             "active": "imports",
-            "listing": listing,
+            **JOBS.page(
+                request, imports.list_jobs(actor=actor), hide=() if see_all else ("created_by",)
+            ),
             "importers": imports.list_importers(actor),
             "see_all": see_all,
             "empty_title": _("No imports yet"),
@@ -106,6 +158,8 @@ def upload(request: HttpRequest, key: str) -> HttpResponse:
         except DomainError as exc:
             form.add_error("file", str(exc.message))
         else:
+            for warning in getattr(job, "warnings", []):
+                messages.warning(request, warning)
             return redirect("imports:job", job_id=job.id)
     return render(
         request,
@@ -117,7 +171,7 @@ def upload(request: HttpRequest, key: str) -> HttpResponse:
             "max_rows": imports.max_rows_for(importer),
             "max_mb": imports.max_file_bytes() // (1024 * 1024),
             "form": form,
-            "breadcrumbs": [(_("Imports"), reverse("imports:jobs")), (importer.label, None)],
+            "breadcrumbs": [(_("Excel imports"), reverse("imports:jobs")), (importer.label, None)],
         },
         status=400 if form.errors else 200,
     )
@@ -181,7 +235,7 @@ def job_detail(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
             "active": "imports",
             "importer_label": label,
             "upload_url": reverse("imports:upload", kwargs={"key": job.importer_key}),
-            "breadcrumbs": [(_("Imports"), reverse("imports:jobs")), (job.filename, None)],
+            "breadcrumbs": [(_("Excel imports"), reverse("imports:jobs")), (job.filename, None)],
             **_status_context(job),
         },
     )

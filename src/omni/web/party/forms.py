@@ -14,8 +14,11 @@ from django.utils.translation import gettext_lazy as _
 from omni.kernel.actors import Actor
 from omni.kernel.errors import DomainError
 from omni.party import selectors
-from omni.party.models import CustomerKind, OrgKind, SalesRegionKind
-from omni.party.states import ApplicationStatus, CustomerStatus
+from omni.party.models import CustomerKind
+from omni.tenancy import selectors as tenancy
+from omni.tenancy.types import OrgKind, SalesRegionKind
+
+from ..widgets import CheckboxPicker
 
 SUPPLYING_KINDS = ("distributor", "dealer")
 UPPER_SUGGESTIONS = 300
@@ -26,13 +29,25 @@ def _all(label: Any = None) -> list[tuple[str, Any]]:
 
 
 def org_choices(actor: Actor) -> list[tuple[str, str]]:
-    orgs = list(selectors.scoped_organizations(actor).order_by("path"))
+    orgs = list(tenancy.list_organizations(actor).order_by("path"))
     top = min((o.path.count("/") for o in orgs), default=0)
     return [(str(o.pk), f"{'　' * (o.path.count('/') - top)}{o.name} ({o.code})") for o in orgs]
 
 
+def writable_org_choices(actor: Actor) -> list[tuple[str, str]]:
+    """Organisations the actor may put a customer in: their organisation subtrees and, for a
+    region-scoped actor (a sales rep), the organisations of their sales regions."""
+    orgs = {o.pk: o for o in tenancy.list_organizations(actor)}
+    if actor.scope.sales_region_ids:
+        for region in tenancy.list_sales_regions(actor):
+            orgs.setdefault(region.org_id, region.org)
+    ordered = sorted(orgs.values(), key=lambda o: o.path)
+    top = min((o.path.count("/") for o in ordered), default=0)
+    return [(str(o.pk), f"{'　' * (o.path.count('/') - top)}{o.name} ({o.code})") for o in ordered]
+
+
 def sales_region_choices(actor: Actor) -> list[tuple[str, str]]:
-    return [(str(r.pk), f"{r.name} ({r.code})") for r in selectors.list_sales_regions(actor)]
+    return [(str(r.pk), f"{r.name} ({r.code})") for r in tenancy.list_sales_regions(actor)]
 
 
 def class_choices() -> list[tuple[str, str]]:
@@ -46,7 +61,7 @@ def level_choices() -> list[tuple[str, str]]:
 def upper_suggestions(actor: Actor) -> list[tuple[str, str]]:
     """(code, name) of customers in scope that can supply others (for a <datalist>)."""
     qs = (
-        selectors.scoped_customers(actor)
+        selectors.list_customers_in_scope(actor)
         .filter(kind__in=SUPPLYING_KINDS)
         .order_by("code")
         .values_list("code", "name")
@@ -143,9 +158,9 @@ class RegionCascadeMixin:
             field = form.fields[name]
             placeholder = [("", _("— choose —"))]
             if i == 0:
-                options = [(r.code, r.name) for r in selectors.region_children(None)]
+                options = [(r.code, r.name) for r in tenancy.list_regions(None)]
             elif parents[i]:
-                options = [(r.code, r.name) for r in selectors.region_children(parents[i])]
+                options = [(r.code, r.name) for r in tenancy.list_regions(parents[i])]
             else:
                 options = []
             field.widget.choices = placeholder + options
@@ -174,47 +189,6 @@ def _region_select(label: Any, *, required: bool) -> forms.CharField:
 
 
 # --- customers ----------------------------------------------------------------------------------
-
-
-class CustomerFilterForm(forms.Form):
-    search = forms.CharField(
-        label=_("Code or name"),
-        required=False,
-        max_length=60,
-        widget=forms.TextInput(attrs={"placeholder": _("Code / name"), "type": "search"}),
-    )
-    status = forms.ChoiceField(label=_("Status"), required=False)
-    kind = forms.ChoiceField(label=_("Customer type"), required=False)
-    org = forms.ChoiceField(label=_("Organisation"), required=False)
-    sales_region = forms.ChoiceField(label=_("Sales region"), required=False)
-    customer_class = forms.ChoiceField(label=_("Customer class"), required=False)
-    level = forms.ChoiceField(label=_("Customer level"), required=False)
-    province = forms.ChoiceField(label=_("Province"), required=False)
-
-    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        f = self.fields
-        f["status"].choices = _all() + list(CustomerStatus.choices)
-        f["kind"].choices = _all() + list(CustomerKind.choices)
-        f["org"].choices = _all() + org_choices(actor)
-        f["sales_region"].choices = _all() + sales_region_choices(actor)
-        f["customer_class"].choices = _all() + class_choices()
-        f["level"].choices = _all() + level_choices()
-        f["province"].choices = _all() + [(r.code, r.name) for r in selectors.region_children(None)]
-
-    def filters(self) -> dict[str, Any]:
-        """Keyword arguments for `selectors.list_customers` (invalid fields are left out)."""
-        data = self.cleaned_data if self.is_bound and hasattr(self, "cleaned_data") else {}
-        return {
-            "search": (data.get("search") or "").strip(),
-            "status": data.get("status") or "",
-            "kind": data.get("kind") or "",
-            "org_id": int_or_none(data.get("org")),
-            "sales_region_id": int_or_none(data.get("sales_region")),
-            "class_id": int_or_none(data.get("customer_class")),
-            "level_id": int_or_none(data.get("level")),
-            "province_code": data.get("province") or "",
-        }
 
 
 class CustomerForm(RegionCascadeMixin, forms.Form):
@@ -263,11 +237,31 @@ class CustomerForm(RegionCascadeMixin, forms.Form):
         if editing:
             del f["code"]
         none = [("", "—")]
-        f["org"].choices = [("", _("— choose —")), *org_choices(actor)]
+        orgs = writable_org_choices(actor)
+        f["org"].choices = [("", _("— choose —")), *orgs]
+        if len(orgs) == 1 and not self.is_bound:
+            f["org"].initial = orgs[0][0]
         f["customer_class"].choices = none + class_choices()
         f["level"].choices = none + level_choices()
         f["sales_region"].choices = none + sales_region_choices(actor)
+        # Outside their organisation subtrees, a region-scoped actor writes only customers of
+        # their own sales regions: the region is then required.
+        self.org_scoped = {
+            str(pk) for pk in tenancy.list_organizations(actor).values_list("pk", flat=True)
+        }
         self.setup_cascade()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        org = data.get("org")
+        if (
+            org
+            and not self.actor.scope.everything
+            and org not in self.org_scoped
+            and not data.get("sales_region")
+        ):
+            self.add_error("sales_region", _("Choose one of your sales regions."))
+        return data
 
     def clean_tags(self) -> list[str]:
         raw = self.cleaned_data.get("tags") or ""
@@ -278,7 +272,7 @@ class CustomerForm(RegionCascadeMixin, forms.Form):
         if not code:
             return None
         found = (
-            selectors.scoped_customers(self.actor)
+            selectors.list_customers_in_scope(self.actor)
             .filter(code=code)
             .values_list("pk", flat=True)
             .first()
@@ -406,20 +400,6 @@ APPLICATION_FIELDS = {
 }
 
 
-class ApplicationFilterForm(forms.Form):
-    status = forms.ChoiceField(label=_("Status"), required=False)
-    search = forms.CharField(
-        label=_("Company, contact or phone"),
-        required=False,
-        max_length=60,
-        widget=forms.TextInput(attrs={"type": "search"}),
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["status"].choices = _all() + list(ApplicationStatus.choices)
-
-
 class ApproveForm(forms.Form):
     code = forms.CharField(label=_("Customer code"), max_length=32)
     org = forms.ChoiceField(label=_("Organisation"))
@@ -473,25 +453,6 @@ class InvitationForm(forms.Form):
 
 def org_kind_label(kind: str) -> Any:
     return dict(OrgKind.choices).get(kind, kind)
-
-
-class SupplierFilterForm(forms.Form):
-    search = forms.CharField(
-        label=_("Code or name"),
-        required=False,
-        max_length=60,
-        widget=forms.TextInput(attrs={"type": "search"}),
-    )
-    org = forms.ChoiceField(label=_("Organisation"), required=False)
-    active = forms.ChoiceField(
-        label=_("Status"),
-        required=False,
-        choices=[("", _("All")), ("1", _("Active")), ("0", _("Inactive"))],
-    )
-
-    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["org"].choices = _all() + org_choices(actor)
 
 
 class SupplierForm(forms.Form):
@@ -562,18 +523,16 @@ class SalesRegionForm(forms.Form):
     provinces = forms.MultipleChoiceField(
         label=_("Provinces covered"),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        widget=CheckboxPicker,
     )
 
     def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["org"].choices = [("", _("— choose —")), *org_choices(actor)]
         self.fields["parent"].choices = [("", _("— none —"))] + [
-            (str(r.pk), f"{r.name} ({r.code})") for r in selectors.list_sales_regions(actor)
+            (str(r.pk), f"{r.name} ({r.code})") for r in tenancy.list_sales_regions(actor)
         ]
-        self.fields["provinces"].choices = [
-            (r.code, r.name) for r in selectors.region_children(None)
-        ]
+        self.fields["provinces"].choices = [(r.code, r.name) for r in tenancy.list_regions(None)]
 
 
 class ClassForm(forms.Form):

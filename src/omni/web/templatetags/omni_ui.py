@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from omni.kernel.audit import changed_fields as _changed_fields
 
-from ..nav import NAV
+from ..nav import NAV, PORTAL_NAV
 
 register = template.Library()
 
@@ -136,10 +136,11 @@ def _url(url_name: str | None) -> str | None:
         return None
 
 
-@register.simple_tag
-def nav_trail(active: str | None) -> list[tuple[Any, str | None]]:
-    """Breadcrumb for the nav item whose key is `active`: its group (if any), then itself."""
-    for item in NAV:
+@register.simple_tag(takes_context=True)
+def nav_trail(context: template.Context, active: str | None) -> list[tuple[Any, str | None]]:
+    """Breadcrumb for the nav item whose key is `active`: its group (if any), then itself
+    (in the portal navigation for portal users)."""
+    for item in PORTAL_NAV if context.get("portal") else NAV:
         if item.key == active:
             return [(item.label, _url(item.url_name))]
         for child in item.children:
@@ -181,3 +182,23 @@ ACTOR_KINDS = {
 @register.filter
 def actor_kind(value: str) -> Any:
     return ACTOR_KINDS.get(value, value)
+
+
+DATABASE_STATES = {"ok": _("Normal"), "unreachable": _("Unreachable")}
+DATABASE_VENDORS = {
+    "sqlite": "SQLite",
+    "postgresql": "PostgreSQL",
+    "mysql": "MySQL",
+    "oracle": "Oracle",
+}
+
+
+@register.filter
+def database_state(value: str) -> Any:
+    """The health check's database state in people's words ("ok" → 正常)."""
+    return DATABASE_STATES.get(value, value)
+
+
+@register.filter
+def database_vendor(value: str) -> str:
+    return DATABASE_VENDORS.get(value, value)

@@ -13,6 +13,7 @@ from django.test import Client, RequestFactory
 from openpyxl import load_workbook
 
 from omni.kernel import audit
+from omni.web.audit_display import history_rows
 from omni.web.excel import xlsx_response
 from omni.web.listing import paginate, resolve_sort, saved_filters
 from omni.web.tests.factories import audit_entry
@@ -95,7 +96,7 @@ def test_xlsx_response_streams_a_workbook_and_keeps_formulas_as_text():
     ws = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0] == ("名称", "数量")
-    assert rows[1] == ('=HYPERLINK("http://x")', 3)
+    assert rows[1] == ('\'=HYPERLINK("http://x")', 3)  # OWASP: a quote before = + - @
     assert ws["A2"].data_type == "s"  # text, not a formula
     assert rows[2] == ('{"a": 1}', None)
 
@@ -147,8 +148,14 @@ def test_history_component_renders_rows_from_the_audit_trail():
         "web/components/history.html", {"history": audit.history_rows("catalog.price", 9)}
     )
     assert "王芳" in html and "price.updated" in html
-    assert "<code>price</code>" in html and "10.00" in html and "12.50" in html
-    assert "<code>name</code>" not in html  # unchanged fields are not listed
+    assert "<td>price</td>" in html and "10.00" in html and "12.50" in html
+    assert "<td>name</td>" not in html  # unchanged fields are not listed
+    # the pages pass the rows in people's words: field labels instead of names
+    audit_entry(object_id=9, before={"status": "draft"}, after={"status": "active"})
+    worded = render_to_string(
+        "web/components/history.html", {"history": history_rows("catalog.price", 9)}
+    )
+    assert "状态" in worded and "<code>status</code>" not in worded
     empty = render_to_string("web/components/history.html", {"history": []})
     assert "暂无变更记录" in empty
 

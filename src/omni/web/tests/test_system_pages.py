@@ -8,7 +8,12 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from omni.kernel.testing import assert_max_queries
-from omni.web.tests.factories import audit_entry, days_ago
+from omni.web.tests.factories import (
+    AUDIT_EXPORT_HEADER,
+    audit_entry,
+    days_ago,
+    three_audit_entries,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -22,35 +27,7 @@ def staff(staff_user) -> Client:
 
 @pytest.fixture
 def entries():
-    return [
-        audit_entry(
-            actor="王芳",
-            action="price.updated",
-            object_type="catalog.price",
-            object_id=1,
-            before={"price": "10.00"},
-            after={"price": "12.00"},
-            at=days_ago(3),
-        ),
-        audit_entry(
-            actor="李雷",
-            action="credit.limit_changed",
-            object_type="credit.account",
-            object_id=5,
-            before={"limit": "1000"},
-            after={"limit": "5000"},
-            at=days_ago(1),
-        ),
-        audit_entry(
-            actor="王芳",
-            action="price.updated",
-            object_type="catalog.price",
-            object_id=2,
-            before={"price": "8.00"},
-            after={"price": "9.00"},
-            at=days_ago(0),
-        ),
-    ]
+    return three_audit_entries()
 
 
 def test_audit_log_needs_the_audit_permission(plain_user):
@@ -116,18 +93,10 @@ def test_audit_export_has_chinese_headers_and_only_the_filtered_rows(staff, entr
     assert "attachment" in res["Content-Disposition"]
     ws = load_workbook(io.BytesIO(b"".join(res.streaming_content))).active
     rows = list(ws.iter_rows(values_only=True))
-    assert rows[0] == (
-        "时间",
-        "操作人",
-        "操作人类型",
-        "操作",
-        "对象类型",
-        "对象 ID",
-        "变更字段",
-        "请求编号",
-    )
+    assert rows[0] == AUDIT_EXPORT_HEADER
     assert [r[5] for r in rows[1:]] == ["2", "1"]  # newest first, credit entry filtered out
-    assert rows[1][1] == "王芳" and rows[1][2] == "系统" and rows[1][6] == "price"
+    # an action, object type and field without a label read as words, never as raw codes
+    assert rows[1][1] == "王芳" and rows[1][2] == "系统" and rows[1][7] == "price"
 
 
 def test_audit_detail_has_summary_and_change_history(staff, entries):

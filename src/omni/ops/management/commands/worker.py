@@ -8,12 +8,11 @@ import socket
 import threading
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections, connections
-from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 
-from omni.kernel import health, imports, outbox
+from omni.kernel import clock, health, imports, outbox
 
 log = logging.getLogger("omni.worker")
 
@@ -29,7 +28,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, interval: float, batch: bool, **options):
         worker_id = f"{socket.gethostname()}-{os.getpid()}"
-        started = timezone.now()
+        started = clock.wall_now()
         stop = threading.Event()
 
         def housekeeping() -> None:
@@ -51,20 +50,65 @@ class Command(BaseCommand):
             imports.requeue_stale_jobs()
         else:
             thread.start()
-        self.stdout.write(f"omni worker {worker_id} started")
-        worker = Worker(
-            queue_names=["*"],
-            interval=interval,
-            batch=batch,
-            backend_name="default",
-            startup_delay=not batch,
-            max_tasks=None,
-            worker_id=worker_id,
-            excluded_queue_names=[],
-        )
-        if not batch:
-            worker.configure_signals()
+        broker = "redis" if settings.OMNI_TASKS_URL else "database"
+        self.stdout.write(f"omni worker {worker_id} started ({broker})")
         try:
-            worker.run()
+            if settings.OMNI_TASKS_URL:
+                run_rq_worker(worker_id, batch=batch, verbosity=options.get("verbosity", 1))
+            else:
+                run_db_worker(worker_id, interval=interval, batch=batch)
         finally:
             stop.set()
+
+
+def run_db_worker(worker_id: str, *, interval: float, batch: bool) -> None:
+    """django-tasks' database worker: polls the task table (the embedded default)."""
+    worker = Worker(
+        queue_names=["*"],
+        interval=interval,
+        batch=batch,
+        backend_name="default",
+        startup_delay=not batch,
+        max_tasks=None,
+        worker_id=worker_id,
+        excluded_queue_names=[],
+    )
+    if not batch:
+        worker.configure_signals()
+    worker.run()
+
+
+def run_rq_worker(worker_id: str, *, batch: bool, verbosity: int) -> None:
+    """An rq worker on the Redis queues of the `default` task backend (OMNI_TASKS_URL).
+
+    Jobs run in this process, one at a time (rq's SimpleWorker, like the database worker):
+    Django is set up once and the housekeeping thread lives beside it. Redis hands each job
+    to one worker (an atomic pop), so any number of workers may listen on one queue; rq's
+    scheduler (deferred tasks) runs in whichever worker holds its lock. A warm shutdown on
+    SIGTERM / SIGINT finishes the job in hand."""
+    from django_rq.workers import get_worker
+    from django_tasks import task_backends
+    from django_tasks_rq import Job
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from rq.worker import SimpleWorker
+
+    class OmniRQWorker(SimpleWorker):
+        def execute_job(self, job, queue):
+            # no request cycle here: drop broken or expired connections around every job
+            close_old_connections()
+            try:
+                super().execute_job(job, queue)
+            finally:
+                close_old_connections()
+
+    queues = sorted(task_backends["default"].queues)
+    try:
+        worker = get_worker(*queues, job_class=Job, worker_class=OmniRQWorker, name=worker_id)
+        connections.close_all()  # the jobs open their own
+        worker.work(
+            burst=batch,
+            with_scheduler=True,
+            logging_level="INFO" if verbosity >= 2 else "WARNING",
+        )
+    except RedisConnectionError as exc:
+        raise CommandError(f"cannot reach Redis at OMNI_TASKS_URL: {exc}") from exc

@@ -150,7 +150,7 @@ def test_deactivate_reactivate_and_reset_password_from_the_detail_page(world, ea
     assert res.status_code == 200
     assert "密码太短" in res.content.decode()
     history = east.get(url).context["history"]
-    actions = [h["action"] for h in history]
+    actions = [h["action_code"] for h in history]
     assert actions[:3] == [
         "access.password_reset",
         "access.user_reactivated",
@@ -286,7 +286,7 @@ def test_role_list_and_editor_with_the_permission_matrix(world, east, people):
     clerk.refresh_from_db()
     assert clerk.name == "文员 2" and clerk.permissions == ["access.user.view"]
     page = east.get(f"/access/roles/{clerk.pk}/")
-    assert page.context["history"][0]["action"] == "access.role_updated"
+    assert page.context["history"][0]["action_code"] == "access.role_updated"
     assert AuditEntry.objects.filter(object_type="access.role").count() == 2
 
 

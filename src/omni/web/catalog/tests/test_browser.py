@@ -75,7 +75,7 @@ def test_brand_barcode_and_authorisation_rule_with_preview(page, browser_login, 
         form.locator("[data-test=add-barcode]").click()
     form = page.locator("[data-test=barcode-form]")
     expect(form).to_be_visible()  # the tab stays open
-    expect(form.locator(".field-error")).to_contain_text("条码无效：请检查 EAN/UPC 校验位")
+    expect(form.locator(".field-error")).to_contain_text("条码无效：应为 8、12、13 或 14 位")
     assert not Barcode.objects.exists()
     form.locator("#id_barcode-code").fill(good)
     with page.expect_navigation():

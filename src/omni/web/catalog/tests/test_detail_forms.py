@@ -69,7 +69,7 @@ def _wrong_check_digit(code: str) -> str:
 @pytest.mark.parametrize(
     ("code", "unit", "field", "message"),
     [
-        ("wrong", "bottle", "barcode-code", "条码无效：请检查 EAN/UPC 校验位"),
+        ("wrong", "bottle", "barcode-code", "条码无效：应为 8、12、13 或 14 位"),
         ("abc", "bottle", "barcode-code", "条码无效"),  # too short
         (ean13(1), "bottle", "barcode-code", "该条码已被使用"),
         ("", "bottle", "barcode-code", "这个字段是必填项"),

@@ -9,7 +9,9 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from omni.access.models import User
+from omni.kernel import excel
 from omni.kernel.models import AuditEntry
+from omni.party import importers as party_io
 from omni.party.models import Address, Contact, Customer
 from omni.party.tests.factories import make_world, user_with
 
@@ -106,15 +108,26 @@ def test_filters_sorting_and_pagination(world, admin):
     assert "共 0 条" not in html  # the empty state is shown instead of a table
 
 
-def test_export_has_chinese_headers_and_respects_filter_and_scope(world, admin):
+def test_export_is_the_import_layout_and_respects_filter_and_scope(world, admin):
+    # given the customers list filtered to C-SH
+    # when it is exported
     res = admin.get("/party/customers/export/?search=C-SH&sort=-code")
     assert res.status_code == 200
     assert res["Content-Type"].startswith("application/vnd.openxmlformats")
-    ws = load_workbook(io.BytesIO(b"".join(res.streaming_content))).active
+    data = b"".join(res.streaming_content)
+    ws = load_workbook(io.BytesIO(data)).active
     rows = list(ws.iter_rows(values_only=True))
-    assert rows[0][:5] == ("客户编码", "客户名称", "简称", "客户类型", "状态")
-    assert [r[0] for r in rows[1:]] == ["C-SH-S01", "C-SH-001"]
-    assert rows[1][3] == "终端门店" and rows[1][4] == "潜在客户"
+    # then it is in the customers import template's layout (in code order)...
+    assert list(rows[0]) == party_io.CUSTOMER_SPEC.headers
+    assert rows[0][:4] == ("客户编码", "客户名称", "简称", "客户类型")
+    assert [r[0] for r in rows[1:]] == ["C-SH-001", "C-SH-S01"]
+    assert rows[2][3] == "终端门店" and rows[2][4] == world.sh_store.org.code
+    # ...and reads back through the importer's sheet description without a single error
+    parsed = excel.read_xlsx(data, party_io.CUSTOMER_SPEC)
+    assert parsed.errors == [] and [r.values["code"] for r in parsed.rows] == [
+        "C-SH-001",
+        "C-SH-S01",
+    ]
 
     scoped = client_for(
         user_with("east-exp", [*VIEW, "party.customer.export"], "org", org=world.east)

@@ -120,8 +120,27 @@ def test_edit_a_supplier_with_history_and_validation(staff_user):
     ok = client.post(
         url, {"name": "上海新包材厂", "phone": "021-61234567", "code": "HACK", "is_active": ""}
     )
-    assert ok.status_code == 302
+    assert ok.status_code == 302 and ok["Location"] == f"/party/suppliers/{supplier.pk}/"
     supplier.refresh_from_db()
     assert (supplier.name, supplier.code, supplier.is_active) == ("上海新包材厂", "SUP-1", False)
-    assert "上海新包材厂" in client.get(url).content.decode()  # history tab
+    detail = client.get(ok["Location"]).content.decode()
+    history = detail[detail.index('data-test="history"') :]
+    assert "上海包材厂" in history and "上海新包材厂" in history  # before and after
+    assert 'data-test="edit-supplier"' in detail
     assert Supplier.objects.count() == 1
+
+
+def test_supplier_detail_shows_key_facts_to_viewers_and_nothing_outside_the_scope(world):
+    # given: a supplier in the east and one in the south
+    east = Supplier.objects.create(org=world.east, code="SUP-E", name="华东包材厂")
+    south = Supplier.objects.create(org=world.south, code="SUP-S", name="华南原料厂")
+    viewer = client_for(user_with("east-viewer", ["party.supplier.view"], "org", org=world.east))
+    # when: a viewer of the east opens them
+    page = viewer.get(f"/party/suppliers/{east.pk}/")
+    # then: the east one with its key facts, no edit button; the south one does not exist
+    html = page.content.decode()
+    assert page.status_code == 200 and "SUP-E" in html and 'data-test="history"' not in html
+    assert 'data-test="edit-supplier"' not in html
+    assert f'href="/party/suppliers/{east.pk}/"' in viewer.get("/party/suppliers/").content.decode()
+    assert viewer.get(f"/party/suppliers/{south.pk}/").status_code == 404
+    assert viewer.get(f"/party/suppliers/{east.pk}/edit/").status_code == 404

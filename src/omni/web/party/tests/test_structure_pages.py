@@ -3,8 +3,9 @@
 import pytest
 from django.test import Client
 
-from omni.party.models import CustomerClass, CustomerLevel, Organization, SalesRegion
+from omni.party.models import CustomerClass, CustomerLevel
 from omni.party.tests.factories import make_world, user_with
+from omni.tenancy.models import Organization, SalesRegion
 
 pytestmark = pytest.mark.django_db
 

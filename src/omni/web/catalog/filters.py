@@ -1,0 +1,89 @@
+"""The filter bars of the catalog lists (products, brands and units, authorisation rules)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from omni.catalog.states import ProductStatus
+from omni.kernel.actors import Actor
+
+from .forms import (  # choices via forms (models)
+    RuleEffect,
+    SubjectKind,
+    TargetKind,
+    _all,
+    brand_choices,
+    category_choices,
+    int_or_none,
+    org_choices,
+)
+
+
+class ProductFilterForm(forms.Form):
+    search = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=60,
+        widget=forms.TextInput(attrs={"placeholder": _("Code / name / barcode"), "type": "search"}),
+    )
+    brand = forms.ChoiceField(label=_("Brand"), required=False)
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+
+    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["brand"].choices = _all() + brand_choices(actor)
+        self.fields["category"].choices = _all() + category_choices(actor)
+        self.fields["status"].choices = _all() + list(ProductStatus.choices)
+
+    def filters(self) -> dict[str, Any]:
+        """Keyword arguments for `selectors.list_products` (invalid fields are left out)."""
+        data = getattr(self, "cleaned_data", {}) if self.is_bound else {}
+        return {
+            "search": (data.get("search") or "").strip(),
+            "brand_id": int_or_none(data.get("brand")),
+            "category_id": int_or_none(data.get("category")),
+            "status": data.get("status") or None,
+        }
+
+
+class SearchForm(forms.Form):
+    search = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=60,
+        widget=forms.TextInput(attrs={"placeholder": _("Code / name"), "type": "search"}),
+    )
+
+
+# --- product form -------------------------------------------------------------------------
+
+
+class RuleFilterForm(forms.Form):
+    org = forms.ChoiceField(label=_("Organisation"), required=False)
+    effect = forms.ChoiceField(label=_("Effect"), required=False)
+    subject_kind = forms.ChoiceField(label=_("Customers"), required=False)
+    target_kind = forms.ChoiceField(label=_("Products"), required=False)
+
+    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org"].choices = _all() + org_choices(actor)
+        self.fields["effect"].choices = _all() + list(RuleEffect.choices)
+        self.fields["subject_kind"].choices = _all() + list(SubjectKind.choices)
+        self.fields["target_kind"].choices = _all() + list(TargetKind.choices)
+
+    def filters(self) -> dict[str, Any]:
+        data = getattr(self, "cleaned_data", {}) if self.is_bound else {}
+        return {
+            "effect": data.get("effect") or None,
+            "subject_kind": data.get("subject_kind") or None,
+            "target_kind": data.get("target_kind") or None,
+        }
+
+    @property
+    def org_id(self) -> int | None:
+        data = getattr(self, "cleaned_data", {}) if self.is_bound else {}
+        return int_or_none(data.get("org"))
