@@ -32,6 +32,7 @@ from omni.tenancy import selectors as tenancy
 from omni.tenancy.scope import SELF, Mode, org_paths, scope_q
 from omni.tenancy.scope import sees_everything as _sees_everything
 
+from .filters import UserFilter
 from .models import ApiToken, Role, RoleAssignment, User
 
 
@@ -97,19 +98,20 @@ def get_user(actor: Actor, user_id: int, *, permission: str | None = USER_VIEW) 
     return user
 
 
+NO_FILTER = UserFilter()
+
+
 def list_users(
     actor: Actor,
+    filters: UserFilter = NO_FILTER,
     *,
     permission: str | None = USER_VIEW,
-    search: str = "",
-    role_id: int | None = None,
-    is_active: bool | None = None,
-    org_id: int | None = None,
-    customer_id: int | None = None,
-    portal: bool | None = None,
 ) -> QuerySet[User]:
-    """Users in scope; `org_id` filters on that organisation's subtree."""
+    """Users in scope, filtered by `filters` (the one filter description of the users page
+    and API)."""
     qs = list_users_in_scope(actor, permission).select_related("org", "customer")
+    f = filters
+    search = f.search.strip()
     if search:
         qs = qs.filter(
             Q(username__icontains=search)
@@ -117,21 +119,21 @@ def list_users(
             | Q(phone__icontains=search)
             | Q(email__icontains=search)
         )
-    if role_id:
-        qs = qs.filter(pk__in=RoleAssignment.objects.filter(role_id=role_id).values("user_id"))
-    if is_active is not None:
-        qs = qs.filter(is_active=is_active)
-    if org_id:
-        path = org_paths([org_id])
+    if f.role_id:
+        qs = qs.filter(pk__in=RoleAssignment.objects.filter(role_id=f.role_id).values("user_id"))
+    if f.is_active is not None:
+        qs = qs.filter(is_active=f.is_active)
+    if f.org_id:
+        path = org_paths([f.org_id])
         qs = (
             qs.filter(Q(org__path__startswith=path[0]) | Q(customer__org__path__startswith=path[0]))
             if path
             else qs.none()
         )
-    if customer_id:
-        qs = qs.filter(customer_id=customer_id)
-    if portal is not None:
-        qs = qs.filter(customer__isnull=not portal)
+    if f.customer_id:
+        qs = qs.filter(customer_id=f.customer_id)
+    if f.portal is not None:
+        qs = qs.filter(customer__isnull=not f.portal)
     return qs
 
 

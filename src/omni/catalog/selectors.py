@@ -31,6 +31,7 @@ from omni.tenancy import directory
 from omni.tenancy.scope import org_paths
 
 from . import errors
+from .filters import ProductFilter
 from .models import (
     SUBJECT_SPECIFICITY,
     AuthorisationRule,
@@ -110,21 +111,18 @@ def get_unit(*, actor: Actor, unit_id: int) -> Unit:
 # --- products and SKUs --------------------------------------------------------------------
 
 
+NO_FILTER = ProductFilter()
+
+
 def list_products(
     *,
     actor: Actor,
-    brand_id: int | None = None,
-    category_id: int | None = None,
-    status: str | None = None,
-    search: str = "",
-    is_bundle: bool | None = None,
+    filters: ProductFilter = NO_FILTER,
     export: bool = False,
 ) -> QuerySet[Product]:
-    """Products with brand, category and base unit loaded and `sku_count` annotated.
-
-    `category_id` includes its subcategories; `search` matches product code or name
-    (contains), a SKU code (contains) or a barcode (exact). `export`: the rows of an Excel
-    export, which needs the export permission as well."""
+    """Products with brand, category and base unit loaded and `sku_count` annotated,
+    filtered by `filters` (the one filter description of the products page and API).
+    `export`: the rows of an Excel export, which needs the export permission as well."""
     actor.require("catalog.product.view")
     if export:
         actor.require("catalog.product.export")
@@ -133,16 +131,17 @@ def list_products(
         actor,
         "product",
     )
-    if brand_id is not None:
-        qs = qs.filter(brand_id=brand_id)
-    if category_id is not None:
-        path = Category.objects.filter(pk=category_id).values_list("path", flat=True).first()
+    f = filters
+    if f.brand_id is not None:
+        qs = qs.filter(brand_id=f.brand_id)
+    if f.category_id is not None:
+        path = Category.objects.filter(pk=f.category_id).values_list("path", flat=True).first()
         qs = qs.filter(category__path__startswith=path) if path else qs.none()
-    if status:
-        qs = qs.filter(status=status)
-    if is_bundle is not None:
-        qs = qs.filter(is_bundle=is_bundle)
-    search = (search or "").strip()
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.is_bundle is not None:
+        qs = qs.filter(is_bundle=f.is_bundle)
+    search = f.search.strip()
     if search:
         qs = qs.filter(
             Q(code__icontains=search)

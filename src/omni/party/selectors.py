@@ -12,6 +12,7 @@ from omni.kernel.errors import NotFound
 from omni.tenancy.scope import SELF, Mode, scope_q, scoped
 from omni.tenancy.selectors import sales_region_subtree
 
+from .filters import CustomerFilter
 from .models import (
     Address,
     Contact,
@@ -43,26 +44,20 @@ CUSTOMER_VIEW = "party.customer.view"
 APPLICATION_VIEW = "party.application.view"
 SUPPLIER_VIEW = "party.supplier.view"
 CUSTOMER_EXPORT = "party.customer.export"
+NO_FILTER = CustomerFilter()
 
 
 def list_customers(
     actor: Actor,
+    filters: CustomerFilter = NO_FILTER,
     *,
     permission: str | None = CUSTOMER_VIEW,
     mode: Mode = "read",
-    search: str = "",
-    status: str = "",
-    kind: str = "",
-    org_id: int | None = None,
-    sales_region_id: int | None = None,
-    class_id: int | None = None,
-    level_id: int | None = None,
-    province_code: str = "",
-    tag: str = "",
     ordering: str = "code",
     export: bool = False,
 ) -> QuerySet[Customer]:
-    """Customers the actor may `mode`, filtered and ordered. Requires `permission` (the view
+    """Customers the actor may `mode`, filtered (`filters.CustomerFilter`, the one filter
+    description of the customers page and API) and ordered. Requires `permission` (the view
     permission; `None` for a scope-only read by a service or form that has checked its own)
     and, for the rows of an Excel export (`export`), the export permission as well."""
     qs = _customers(actor, permission, mode)
@@ -71,27 +66,29 @@ def list_customers(
     qs = qs.select_related(
         "org", "customer_class", "level", "sales_region", "region", "upper", "account_manager"
     )
+    f = filters
+    search = f.search.strip()
     if search:
         qs = qs.filter(
             Q(code__icontains=search) | Q(name__icontains=search) | Q(short_name__icontains=search)
         )
-    if status:
-        qs = qs.filter(status=status)
-    if kind:
-        qs = qs.filter(kind=kind)
-    if org_id:
-        qs = qs.filter(org_id=org_id)
-    if sales_region_id:
-        qs = qs.filter(sales_region_id__in=sales_region_subtree(sales_region_id))
-    if class_id:
-        qs = qs.filter(customer_class_id=class_id)
-    if level_id:
-        qs = qs.filter(level_id=level_id)
-    if province_code:
-        qs = qs.filter(region__code__startswith=province_code[:2])
-    if tag:
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.kind:
+        qs = qs.filter(kind=f.kind)
+    if f.org_id:
+        qs = qs.filter(org_id=f.org_id)
+    if f.sales_region_id:
+        qs = qs.filter(sales_region_id__in=sales_region_subtree(f.sales_region_id))
+    if f.class_id:
+        qs = qs.filter(customer_class_id=f.class_id)
+    if f.level_id:
+        qs = qs.filter(level_id=f.level_id)
+    if f.province_code:
+        qs = qs.filter(region__code__startswith=f.province_code[:2])
+    if f.tag:
         # one whole element of the JSON list: '"重点"' (tags are stored unescaped)
-        qs = qs.filter(tags__icontains=json.dumps(tag, ensure_ascii=False))
+        qs = qs.filter(tags__icontains=json.dumps(f.tag, ensure_ascii=False))
     allowed = {"code", "name", "created_at", "updated_at", "status"}
     key = ordering.lstrip("-")
     return qs.order_by(ordering if key in allowed else "code", "pk")

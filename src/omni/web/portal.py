@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from omni.access import selectors as access_selectors
+from omni.access.filters import UserFilter
 from omni.kernel.actors import Actor
 from omni.party import selectors as party_selectors
 
@@ -56,9 +57,9 @@ def portal_home(request: HttpRequest, actor: Actor) -> HttpResponse:
             .count(),
         )
     context["colleagues"] = list(
-        access_selectors.list_users(actor, permission=None, customer_id=customer_id).order_by(
-            "username"
-        )[:20]
+        access_selectors.list_users(
+            actor, UserFilter(customer_id=customer_id), permission=None
+        ).order_by("username")[:20]
     )
     context["can_catalog"] = actor.can("catalog.product.view")
     return render(request, "web/portal/home.html", context)

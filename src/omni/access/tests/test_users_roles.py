@@ -13,6 +13,7 @@ import pytest
 from django.apps import apps
 
 from omni.access import selectors
+from omni.access.filters import UserFilter
 from omni.access.models import ApiToken, Role, RoleAssignment, User
 from omni.access.services import roles, users
 from omni.access.services.actors import build_actor
@@ -461,9 +462,9 @@ def test_users_outside_scope_do_not_exist(world, east_admin):
     )
     seen = set(selectors.list_users_in_scope(dealer_admin).values_list("username", flat=True))
     assert seen == {"dealer-admin", "east-store"}
-    assert east_store.pk in selectors.list_users(dealer_admin, search="store").values_list(
-        "pk", flat=True
-    )
+    assert east_store.pk in selectors.list_users(
+        dealer_admin, UserFilter(search="store")
+    ).values_list("pk", flat=True)
 
 
 def test_deactivation_revokes_tokens_and_leaves_an_actor_that_can_do_nothing(world, east_admin):

@@ -15,9 +15,11 @@ from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import model_validator
 
+from omni.access import filters as access_filters
 from omni.access import selectors
 from omni.access.models import RoleAssignment, User
 from omni.access.services import portal, roles, users
+from omni.kernel.filters import build
 from omni.kernel.permissions import ACTION_LABELS
 
 from ..auth import request_actor
@@ -319,12 +321,7 @@ def update_role(request: HttpRequest, role_id: QueryId, payload: RoleUpdateIn):
 @router.get("/users", response={200: Page[UserOut], **ERRORS}, summary="Users in my data scope")
 def list_users(request: HttpRequest, filters: Query[UserFilter]):
     qs = selectors.list_users(
-        request_actor(request),
-        search=filters.search.strip(),
-        role_id=filters.role_id,
-        is_active=filters.is_active,
-        org_id=filters.org_id,
-        customer_id=filters.customer_id,
+        request_actor(request), build(access_filters.UserFilter, filters.model_dump())
     ).order_by(filters.ordering, "pk")
     return paginate(qs, filters)
 

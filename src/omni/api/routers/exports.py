@@ -19,10 +19,13 @@ from ninja import Field, Query, Router, Schema
 
 from omni.catalog import importers as catalog_io
 from omni.catalog import selectors as catalog_selectors
+from omni.catalog.filters import ProductFilter
 from omni.kernel import clock, excel
 from omni.kernel.excel import SheetSpec
+from omni.kernel.filters import build
 from omni.party import importers as party_io
 from omni.party import selectors as party_selectors
+from omni.party.filters import CustomerFilter
 from omni.party.states import CustomerStatus
 
 from ..auth import request_actor
@@ -84,10 +87,9 @@ def _xlsx(spec: SheetSpec, rows: Iterable[Mapping[str, Any]], stem: str) -> File
 
 
 def _customers(request: HttpRequest, filters: CustomerExportFilter) -> Any:
-    f = filters.model_dump()
-    f["status"] = f["status"] or ""
-    f["kind"] = f["kind"] or ""
-    return party_selectors.list_customers(request_actor(request), export=True, **f)
+    return party_selectors.list_customers(
+        request_actor(request), build(CustomerFilter, filters.model_dump()), export=True
+    )
 
 
 @router.get(
@@ -120,7 +122,9 @@ def export_contacts_addresses(request: HttpRequest, filters: Query[CustomerExpor
 )
 def export_products(request: HttpRequest, filters: Query[ProductExportFilter]):
     products = catalog_selectors.list_products(
-        actor=request_actor(request), export=True, **filters.model_dump()
+        actor=request_actor(request),
+        filters=build(ProductFilter, filters.model_dump()),
+        export=True,
     )
     return _xlsx(catalog_io.SPEC, catalog_io.product_rows(products), "商品")
 

@@ -14,6 +14,7 @@ from omni.party.errors import (
     SupplierOutsideOrganisation,
     UnknownRegion,
 )
+from omni.party.filters import CustomerFilter
 from omni.party.models import Customer
 from omni.party.services import customers
 from omni.party.services.customers import CustomerData
@@ -219,7 +220,7 @@ def test_tag_filter_finds_chinese_tags_as_whole_elements():
         ),
     )
     found = lambda tag: list(  # noqa: E731
-        selectors.list_customers(SYSTEM, tag=tag).values_list("code", flat=True)
+        selectors.list_customers(SYSTEM, CustomerFilter(tag=tag)).values_list("code", flat=True)
     )
     assert found("重点客户") == ["C-GZ-001"]
     assert found("重点") == []  # a whole tag, not a part of one

@@ -11,9 +11,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from omni.access import selectors
+from omni.access.filters import UserFilter
 from omni.access.models import Role, ScopeKind, User
 from omni.kernel.actors import Actor
 from omni.kernel.errors import DomainError
+from omni.kernel.filters import build
 from omni.kernel.permissions import ACTION_LABELS, STANDARD_ACTIONS, modules
 
 from ..widgets import CheckboxPicker
@@ -127,16 +129,20 @@ class UserFilterForm(forms.Form):
         self.fields["role"].choices = _all() + role_choices()
         self.fields["org"].choices = _all() + org_choices(actor)
 
-    def filters(self) -> dict[str, Any]:
-        """Keyword arguments for `selectors.list_users` (invalid fields are left out)."""
+    def filters(self) -> UserFilter:
+        """The users filter (`omni.access.filters`, shared with the API) from the valid
+        fields (invalid ones are left out)."""
         data = self.cleaned_data if self.is_bound and hasattr(self, "cleaned_data") else {}
         active = data.get("active")
-        return {
-            "search": (data.get("search") or "").strip(),
-            "role_id": int_or_none(data.get("role")),
-            "is_active": None if active not in ("0", "1") else active == "1",
-            "org_id": int_or_none(data.get("org")),
-        }
+        return build(
+            UserFilter,
+            {
+                "search": data.get("search"),
+                "role_id": int_or_none(data.get("role")),
+                "is_active": None if active not in ("0", "1") else active == "1",
+                "org_id": int_or_none(data.get("org")),
+            },
+        )
 
 
 class UserForm(forms.Form):

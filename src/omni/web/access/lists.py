@@ -97,7 +97,7 @@ def _users_filtered(request: HttpRequest, actor: Actor) -> tuple[f.UserFilterFor
     form = f.UserFilterForm(request.GET or None, actor=actor)
     if form.is_bound:
         form.is_valid()  # invalid fields are shown on the page and left out of the filter
-    qs = selectors.list_users(actor, permission=None, **form.filters()).prefetch_related(
+    qs = selectors.list_users(actor, form.filters(), permission=None).prefetch_related(
         "role_assignments__role"
     )
     return form, qs

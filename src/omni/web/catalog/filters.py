@@ -7,8 +7,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from omni.catalog.filters import ProductFilter
 from omni.catalog.states import ProductStatus
 from omni.kernel.actors import Actor
+from omni.kernel.filters import build
 
 from .forms import (  # choices via forms (models)
     RuleEffect,
@@ -39,15 +41,19 @@ class ProductFilterForm(forms.Form):
         self.fields["category"].choices = _all() + category_choices(actor)
         self.fields["status"].choices = _all() + list(ProductStatus.choices)
 
-    def filters(self) -> dict[str, Any]:
-        """Keyword arguments for `selectors.list_products` (invalid fields are left out)."""
+    def filters(self) -> ProductFilter:
+        """The products filter (`omni.catalog.filters`, shared with the API) from the valid
+        fields (invalid ones are left out)."""
         data = getattr(self, "cleaned_data", {}) if self.is_bound else {}
-        return {
-            "search": (data.get("search") or "").strip(),
-            "brand_id": int_or_none(data.get("brand")),
-            "category_id": int_or_none(data.get("category")),
-            "status": data.get("status") or None,
-        }
+        return build(
+            ProductFilter,
+            {
+                "search": data.get("search"),
+                "brand_id": int_or_none(data.get("brand")),
+                "category_id": int_or_none(data.get("category")),
+                "status": data.get("status"),
+            },
+        )
 
 
 class SearchForm(forms.Form):

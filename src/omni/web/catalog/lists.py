@@ -83,7 +83,7 @@ def _products_filtered(request: HttpRequest, actor: Actor) -> tuple[ff.ProductFi
     form = ff.ProductFilterForm(request.GET or None, actor=actor)
     if form.is_bound:
         form.is_valid()  # invalid fields are shown on the page and left out of the filter
-    return form, selectors.list_products(actor=actor, **form.filters())
+    return form, selectors.list_products(actor=actor, filters=form.filters())
 
 
 @needs("catalog.product.view", "catalog.authorisation.view")

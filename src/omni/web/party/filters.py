@@ -8,6 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from omni.kernel.actors import Actor
+from omni.kernel.filters import build
+from omni.party.filters import CustomerFilter
 from omni.party.states import ApplicationStatus, CustomerStatus
 from omni.tenancy import selectors as tenancy
 
@@ -48,19 +50,23 @@ class CustomerFilterForm(forms.Form):
         f["level"].choices = _all() + level_choices()
         f["province"].choices = _all() + [(r.code, r.name) for r in tenancy.list_regions(None)]
 
-    def filters(self) -> dict[str, Any]:
-        """Keyword arguments for `selectors.list_customers` (invalid fields are left out)."""
+    def filters(self) -> CustomerFilter:
+        """The customers filter (`omni.party.filters`, shared with the API) from the valid
+        fields (invalid ones are left out)."""
         data = self.cleaned_data if self.is_bound and hasattr(self, "cleaned_data") else {}
-        return {
-            "search": (data.get("search") or "").strip(),
-            "status": data.get("status") or "",
-            "kind": data.get("kind") or "",
-            "org_id": int_or_none(data.get("org")),
-            "sales_region_id": int_or_none(data.get("sales_region")),
-            "class_id": int_or_none(data.get("customer_class")),
-            "level_id": int_or_none(data.get("level")),
-            "province_code": data.get("province") or "",
-        }
+        return build(
+            CustomerFilter,
+            {
+                "search": data.get("search"),
+                "status": data.get("status"),
+                "kind": data.get("kind"),
+                "org_id": int_or_none(data.get("org")),
+                "sales_region_id": int_or_none(data.get("sales_region")),
+                "class_id": int_or_none(data.get("customer_class")),
+                "level_id": int_or_none(data.get("level")),
+                "province_code": data.get("province"),
+            },
+        )
 
 
 class ApplicationFilterForm(forms.Form):

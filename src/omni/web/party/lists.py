@@ -96,15 +96,9 @@ def _customers_filtered(
     form = ff.CustomerFilterForm(request.GET or None, actor=actor)
     if form.is_bound:
         form.is_valid()  # invalid fields are shown on the page and left out of the filter
-    filters = form.filters()
-    # list_customers filters the province with region_id__startswith, which Django refuses on
-    # a foreign key (FieldError); filter on the region's code here until the selector is fixed.
-    province = filters.pop("province_code")
-    qs = selectors.list_customers(actor, permission=None, **filters).select_related(
+    qs = selectors.list_customers(actor, form.filters(), permission=None).select_related(
         "region__parent__parent"
     )
-    if province:
-        qs = qs.filter(region__code__startswith=province[:2])
     return form, qs
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
+from omni.catalog import filters as catalog_filters
 from omni.catalog import selectors
 from omni.catalog.services import products
+from omni.kernel.filters import build
 
 from ...auth import request_actor
 from ...pagination import Page, paginate
@@ -37,11 +39,7 @@ router = Router()
 def list_products(request: HttpRequest, filters: Query[ProductFilter]):
     qs = selectors.list_products(
         actor=request_actor(request),
-        search=filters.search,
-        brand_id=filters.brand_id,
-        category_id=filters.category_id,
-        status=filters.status,
-        is_bundle=filters.is_bundle,
+        filters=build(catalog_filters.ProductFilter, filters.model_dump()),
     )
     return paginate(qs.order_by(filters.ordering, "id"), filters)
 

@@ -7,6 +7,8 @@ from typing import Literal
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
+from omni.kernel.filters import build
+from omni.party import filters as party_filters
 from omni.party import selectors
 from omni.party.services import (
     customers,
@@ -40,10 +42,12 @@ router = Router()
     "/customers", response={200: Page[CustomerOut], **ERRORS}, summary="Customers in my data scope"
 )
 def list_customers(request: HttpRequest, filters: Query[CustomerFilter]):
-    f = filters.model_dump(exclude={"page", "page_size"})
-    f["status"] = f["status"] or ""
-    f["kind"] = f["kind"] or ""
-    return paginate(selectors.list_customers(request_actor(request), **f), filters)
+    qs = selectors.list_customers(
+        request_actor(request),
+        build(party_filters.CustomerFilter, filters.model_dump()),
+        ordering=filters.ordering,
+    )
+    return paginate(qs, filters)
 
 
 @router.post("/customers", response={201: CustomerOut, **ERRORS}, summary="Create a customer")
