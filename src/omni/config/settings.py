@@ -8,6 +8,7 @@ Environment variables:
     OMNI_VAR_DIR      where SQLite, media and logs live (default <repo>/var)
     OMNI_ENV          "production" locks the business clock (default "development")
     OMNI_TASKS_URL    redis://host:6379/0 to run tasks through Redis (default: the database)
+    OMNI_CSRF_TRUSTED_ORIGINS  comma separated public origins (https://omni.example.com)
 """
 
 from __future__ import annotations
@@ -177,6 +178,20 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Behind a load balancer that terminates TLS (README "Production layout"): the balancer sets
+# X-Forwarded-Proto, cookies are sent over HTTPS only, and the public origins are trusted
+# for CSRF. The development key is refused in production.
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("OMNI_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+if OMNI_PRODUCTION:
+    if not os.environ.get("OMNI_SECRET_KEY"):
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("OMNI_ENV=production needs OMNI_SECRET_KEY")
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
 
 LOGGING = {
     "version": 1,
