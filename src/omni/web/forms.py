@@ -4,8 +4,9 @@ translations (zh-Hans by default) or from our .po file."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
@@ -13,8 +14,93 @@ from django.utils.translation import gettext_lazy as _
 
 from omni.access.errors import InvalidCredentials
 from omni.access.services.logins import check_password_login
+from omni.kernel.errors import DomainError
 from omni.kernel.requestid import client_ip
 from omni.kernel.throttle import Throttled
+
+
+@dataclass(frozen=True)
+class ErrorPlacement:
+    """Where one app's service errors go on its forms, and what they say there.
+
+    The field is found from the error code (the call's `fields`, the form class's
+    `code_fields`, then `code_fields` here), then from the names in the error's details (the
+    call's `fields`, the form class's `detail_fields`, then `detail_fields` here, else the name
+    itself). The first candidate that is a field of the form wins; else the error goes above
+    the form."""
+
+    code_fields: Mapping[str, str] = field(default_factory=dict)
+    detail_fields: Mapping[str, str] = field(default_factory=dict)
+    # Shown wherever the error lands, instead of the service's message.
+    code_messages: Mapping[str, Any] = field(default_factory=dict)
+    # Shown when the error lands on a field (error code -> message).
+    field_messages: Mapping[str, Any] = field(default_factory=dict)
+    # For "invalid_input" on a field: that field's own wording (field -> message) ...
+    input_messages: Mapping[str, Any] = field(default_factory=dict)
+    # ... or, for these fields, the service's own words from `details[field]`.
+    details_as_message: tuple[str, ...] = ()
+    # (code, details["field"]) -> (form field, message): checked before anything else.
+    exact: Mapping[tuple[str, str], tuple[str, Any]] = field(default_factory=dict)
+    # Which detail names to look at: all of them; `details["field"]` first, then the others;
+    # or only `details["field"]`.
+    detail_keys: Literal["all", "field_first", "field_only"] = "all"
+    # Only the first field named is tried (a later candidate is not a fallback).
+    first_only: bool = False
+    # A disabled field is not a target (the error goes above the form).
+    skip_disabled: bool = False
+
+
+def _detail_keys(details: Mapping[str, Any], how: str) -> list[str]:
+    if how == "all":
+        return list(details)
+    named = details.get("field")
+    keys = [named] if isinstance(named, str) else []
+    return keys if how == "field_only" else keys + [k for k in details if k != "field"]
+
+
+def add_domain_error(
+    form: forms.Form,
+    err: DomainError,
+    *,
+    placement: ErrorPlacement,
+    fields: Mapping[str, str] | None = None,
+) -> None:
+    """Show a service error on the field it is about, or above the form (see
+    `ErrorPlacement`); `fields` overrides the placement for one form (code or detail name ->
+    field)."""
+    fields = fields or {}
+    details = err.details or {}
+    named = details.get("field")
+    if isinstance(named, str) and (err.code, named) in placement.exact:
+        form.add_error(*placement.exact[(err.code, named)])
+        return
+    form_codes: Mapping[str, str] = getattr(form, "code_fields", {})
+    form_details: Mapping[str, str] = getattr(form, "detail_fields", {})
+    code = err.code
+    candidates = [fields.get(code), form_codes.get(code), placement.code_fields.get(code)]
+    candidates += [
+        fields.get(k) or form_details.get(k) or placement.detail_fields.get(k, k)
+        for k in _detail_keys(details, placement.detail_keys)
+    ]
+    if placement.first_only:
+        candidates = [c for c in candidates if c][:1]
+    target = next(
+        (
+            c
+            for c in candidates
+            if c and c in form.fields and not (placement.skip_disabled and form.fields[c].disabled)
+        ),
+        None,
+    )
+    message: Any = placement.code_messages.get(code, err.message)
+    if target is not None and code in placement.field_messages:
+        message = placement.field_messages[code]
+    elif target is not None and code == "invalid_input":
+        if target in placement.details_as_message and details.get(target):
+            message = " ".join(str(m) for m in details[target])
+        else:
+            message = placement.input_messages.get(target, _("Enter a valid value."))
+    form.add_error(target, message)
 
 
 class DateInput(forms.DateInput):

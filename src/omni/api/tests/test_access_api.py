@@ -9,24 +9,9 @@ from django.test import Client
 
 from omni.access.models import ApiToken, Role, RoleAssignment, User
 from omni.kernel.models import AuditEntry
-from omni.party.tests.factories import make_world, user_with
+from omni.party.tests.factories import USER_ADMIN, client_for, make_world, user_with
 
 pytestmark = pytest.mark.django_db
-
-USER_ADMIN = [
-    "access.user.view",
-    "access.user.create",
-    "access.user.edit",
-    "access.role.view",
-    "access.role.create",
-    "access.role.edit",
-]
-
-
-def client_for(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def post(client: Client, path: str, body=None):

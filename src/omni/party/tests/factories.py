@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.test import Client
+
 from omni.access.models import Role, RoleAssignment, User
 from omni.kernel.actors import Actor
 from omni.party.models import (
@@ -169,6 +171,24 @@ def user_with(
     assignment.sales_regions.set(regions)
     assignment.customers.set(customers)
     return user
+
+
+# What a user administrator holds (the access pages and API tests log in with it).
+USER_ADMIN = [
+    "access.user.view",
+    "access.user.create",
+    "access.user.edit",
+    "access.role.view",
+    "access.role.create",
+    "access.role.edit",
+]
+
+
+def client_for(user: User) -> Client:
+    """A test client logged in as `user`."""
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 ADDRESS_DEFAULTS = {"district_code": "310115", "receiver": "王五", "phone": "13712345678"}

@@ -4,7 +4,8 @@ live in `omni.access.services`, whose errors `add_domain_error` puts on the righ
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -14,10 +15,12 @@ from omni.access import selectors
 from omni.access.filters import UserFilter
 from omni.access.models import Role, ScopeKind, User
 from omni.kernel.actors import Actor
-from omni.kernel.errors import DomainError
 from omni.kernel.filters import build
 from omni.kernel.permissions import ACTION_LABELS, STANDARD_ACTIONS, modules
 
+from .. import forms as web_forms
+from .. import outcomes
+from ..forms import ErrorPlacement
 from ..widgets import CheckboxPicker
 
 CUSTOMER_SUGGESTIONS = 300
@@ -87,21 +90,14 @@ CODE_MESSAGES: dict[str, Any] = {
 }
 
 
-def add_domain_error(
-    form: forms.Form, err: DomainError, *, fields: Mapping[str, str] | None = None
-) -> None:
-    """Show a service error on the field it is about, or above the form."""
-    fields = fields or {}
-    details = err.details or {}
-    candidates = [fields.get(err.code), CODE_FIELDS.get(err.code)]
-    candidates += [fields.get(k) or DETAIL_FIELDS.get(k, k) for k in details]
-    target = next((c for c in candidates if c and c in form.fields), None)
-    message: Any = CODE_MESSAGES.get(err.code, err.message)
-    if err.code == "invalid_input" and target == "password" and details.get("password"):
-        message = " ".join(str(m) for m in details["password"])
-    elif err.code == "invalid_input" and target is not None:
-        message = _("Enter a valid value.")
-    form.add_error(target, message)
+PLACEMENT = ErrorPlacement(
+    code_fields=CODE_FIELDS,
+    detail_fields=DETAIL_FIELDS,
+    code_messages=CODE_MESSAGES,
+    details_as_message=("password",),
+)
+add_domain_error = partial(web_forms.add_domain_error, placement=PLACEMENT)
+form_errors = partial(outcomes.form_errors, placement=PLACEMENT)
 
 
 # --- users --------------------------------------------------------------------------------------
@@ -289,8 +285,27 @@ def matrix_actions() -> list[str]:
     return [*STANDARD_ACTIONS, *extra]
 
 
+# the kernel's ACTION_LABELS are Chinese literals; the console shows them in the user's language
+ACTION_NAMES = {
+    "view": _("View"),
+    "create": _("New"),
+    "edit": _("Edit"),
+    "approve": _("Review"),
+    "export": _("Export"),
+    "delete": _("Delete"),
+    "import": _("Import"),
+}
+
+
 def action_label(action: str) -> str:
-    return ACTION_LABELS.get(action, action)
+    return str(ACTION_NAMES.get(action) or ACTION_LABELS.get(action, action))
+
+
+def permission_label(permission: str) -> str:
+    """'catalog.product.view' as the user reads it: 'Products · View'."""
+    key, _dot, action = permission.rpartition(".")
+    module = next((m for m in modules() if m.key == key), None)
+    return f"{module.label} · {action_label(action)}" if module else permission
 
 
 class RoleForm(forms.Form):

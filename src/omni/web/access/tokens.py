@@ -20,6 +20,7 @@ from omni.kernel.errors import DomainError
 from omni.kernel.permissions import all_permissions
 
 from ..permissions import actor_for
+from .forms import permission_label
 
 
 class TokenForm(forms.Form):
@@ -33,7 +34,7 @@ class TokenForm(forms.Form):
 
     def __init__(self, *args, held: list[str], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["permissions"].choices = [(p, p) for p in held]
+        self.fields["permissions"].choices = [(p, permission_label(p)) for p in held]
 
 
 @login_required

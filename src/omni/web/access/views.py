@@ -28,6 +28,7 @@ from omni.kernel.errors import DomainError, NotFound
 from omni.kernel.permissions import modules
 from omni.web import audit_display
 
+from ..outcomes import flash_errors
 from ..permissions import needs
 from . import forms as f
 
@@ -68,7 +69,7 @@ def user_create(request: HttpRequest, actor: Actor) -> HttpResponse:
     form = f.UserForm(request.POST or None, actor=actor)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
+        with f.form_errors(form) as done:
             user = user_services.create_user(
                 actor=actor,
                 username=d["username"],
@@ -80,9 +81,7 @@ def user_create(request: HttpRequest, actor: Actor) -> HttpResponse:
                 customer_id=d.get("customer"),
                 is_superuser=bool(d.get("is_superuser")),
             )
-        except DomainError as err:
-            f.add_domain_error(form, err)
-        else:
+        if done:
             messages.success(request, _("User %(name)s created.") % {"name": user.username})
             if (
                 actor.can("access.user.view")
@@ -111,7 +110,7 @@ def user_edit(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     form = f.UserEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
+        with f.form_errors(form) as done:
             user_services.update_user(
                 actor=actor,
                 user_id=user.pk,
@@ -119,9 +118,7 @@ def user_edit(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
                 phone=d.get("phone") or "",
                 email=d.get("email") or "",
             )
-        except DomainError as err:
-            f.add_domain_error(form, err)
-        else:
+        if done:
             messages.success(request, _("Saved."))
             return redirect("access:user-detail", user.pk)
     return render(
@@ -181,7 +178,7 @@ def _permission_rows(perms: set[str]) -> list[dict[str, Any]]:
 def _detail_post(request: HttpRequest, actor: Actor, user: User, bound: dict[str, Any]) -> bool:
     """Handle one of the detail page's forms. True when done (redirect)."""
     op = request.POST.get("op", "")
-    try:
+    with flash_errors(request):
         if op == "deactivate":
             form = f.DeactivateForm(request.POST)
             reason = form.cleaned_data["reason"] if form.is_valid() else ""
@@ -220,8 +217,6 @@ def _detail_post(request: HttpRequest, actor: Actor, user: User, bound: dict[str
                 request.session["access.password"] = {"user": user.pk, "password": password}
         else:
             return True
-    except DomainError as err:
-        messages.error(request, str(err.message))
     return True
 
 
@@ -278,7 +273,7 @@ def user_assign(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     form = f.AssignmentForm(request.POST or None, actor=actor, user=user)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
+        with f.form_errors(form) as done:
             role_services.assign_role(
                 actor=actor,
                 user_id=user.pk,
@@ -288,9 +283,7 @@ def user_assign(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
                 sales_region_ids=[int(x) for x in d.get("sales_regions") or []],
                 customer_ids=d.get("customers") or [],
             )
-        except DomainError as err:
-            f.add_domain_error(form, err)
-        else:
+        if done:
             messages.success(request, _("Role assigned."))
             return redirect(reverse("access:user-detail", args=[user.pk]) + "#roles")
     return render(
@@ -343,7 +336,7 @@ def role_create(request: HttpRequest, actor: Actor) -> HttpResponse:
     form = f.RoleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
+        with f.form_errors(form) as done:
             role = role_services.create_role(
                 actor=actor,
                 code=d["code"],
@@ -351,9 +344,7 @@ def role_create(request: HttpRequest, actor: Actor) -> HttpResponse:
                 permissions=d.get("permissions") or [],
                 is_portal=bool(d.get("is_portal")),
             )
-        except DomainError as err:
-            f.add_domain_error(form, err)
-        else:
+        if done:
             messages.success(request, _("Role %(code)s created.") % {"code": role.code})
             return redirect("access:role-detail", role.pk)
     return _role_page(request, actor, form, None, readonly=False)
@@ -375,7 +366,7 @@ def role_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
+        with f.form_errors(form) as done:
             role_services.update_role(
                 actor=actor,
                 role_id=role.pk,
@@ -383,9 +374,7 @@ def role_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
                 permissions=d.get("permissions") or [],
                 is_portal=bool(d.get("is_portal")),
             )
-        except DomainError as err:
-            f.add_domain_error(form, err)
-        else:
+        if done:
             messages.success(request, _("Role %(code)s saved.") % {"code": role.code})
             return redirect("access:role-detail", role.pk)
     return _role_page(request, actor, form, role, readonly=not can_edit)

@@ -25,8 +25,8 @@ from omni.catalog.services import authorisation
 from omni.catalog.types import AuthorisationSubject
 from omni.kernel import clock
 from omni.kernel.actors import Actor
-from omni.kernel.errors import DomainError, NotFound
 from omni.party import selectors as party_selectors
+from omni.web.outcomes import flash_errors
 from omni.web.permissions import needs
 
 from ..tables import Column, Table, badge, created_at, export_url
@@ -224,11 +224,9 @@ def rule_create(request: HttpRequest, actor: Actor) -> HttpResponse:
         return redirect(reverse("catalog:authorisation") + (f"?{query}" if query else ""))
     form = f.RuleForm(request.POST, actor=actor)
     if form.is_valid():
-        try:
+        with f.form_errors(form) as done:
             authorisation.create_authorisation_rule(actor=actor, **form.service_kwargs())
-        except DomainError as err:
-            f.add_domain_error(form, err)
-        else:
+        if done:
             messages.success(request, _("Authorisation rule created."))
             return _back(request)
     # Show the page the form came from (its filters, sort and preview), with the errors: the
@@ -241,14 +239,8 @@ def rule_create(request: HttpRequest, actor: Actor) -> HttpResponse:
 @needs("catalog.authorisation.edit")
 def rule_delete(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     also_needs(actor, "catalog.authorisation.view")
-    try:
+    with flash_errors(request, _("Authorisation rule deleted."), not_found_is_404=True):
         authorisation.delete_authorisation_rule(actor=actor, rule_id=pk)
-    except NotFound:
-        raise
-    except DomainError as err:
-        messages.error(request, str(err.message))
-    else:
-        messages.success(request, _("Authorisation rule deleted."))
     return _back(request)
 
 

@@ -6,20 +6,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from omni.catalog import errors, selectors
 from omni.catalog.models import RuleEffect, SubjectKind, TargetKind  # choices only
 from omni.kernel.actors import Actor
-from omni.kernel.errors import DomainError, PermissionDenied
+from omni.kernel.errors import PermissionDenied
 from omni.party import selectors as party_selectors
 from omni.tenancy import selectors as tenancy
 
-from ..forms import DateInput
+from .. import forms as web_forms
+from .. import outcomes
+from ..forms import DateInput, ErrorPlacement
 
 SPEC_LINE = re.compile(r"^\s*([^:：]+)[:：]\s*(.+)$")
 SPEC_SPLIT = re.compile(r"[,，、]")
@@ -129,7 +133,12 @@ class ProductForm(forms.Form):
         label=_("Spec attributes"),
         required=False,
         widget=forms.Textarea(
-            attrs={"rows": 3, "placeholder": "规格: 500ml, 1L\n口味: 原味, 无糖"}
+            attrs={
+                "rows": 3,
+                "placeholder": format_lazy(
+                    "{}\n{}", _("Size: 500ml, 1L"), _("Flavour: original, sugar-free")
+                ),
+            }
         ),
         help_text=_(
             "One attribute per line, “name: value, value”. One SKU is created for every "
@@ -208,23 +217,21 @@ CODE_FIELDS = {
 DETAIL_FIELDS = {"sku_codes": "code", "name": "name", "description": "description"}
 
 
-def add_domain_error(form: forms.Form, err: DomainError) -> None:
-    """Show a service error on the field it is about, or above the form."""
-    details = err.details or {}
-    if err.code == "duplicate_code" and details.get("field") == "sku_codes":
-        form.add_error("code", _("A SKU code made from this product code is already in use."))
-        return
-    code_fields = {**CODE_FIELDS, **getattr(form, "code_fields", {})}
-    detail_fields = {**DETAIL_FIELDS, **getattr(form, "detail_fields", {})}
-    target = code_fields.get(err.code)
-    if target is None and isinstance(details.get("field"), str):
-        target = detail_fields.get(details["field"], details["field"])
-    if target not in form.fields or form.fields[target].disabled:
-        target = None
-    message = err.message
-    if err.code == "invalid_input" and target is not None:
-        message = _("Enter a valid value.")  # the generic "some fields are not valid"
-    form.add_error(target, message)
+PLACEMENT = ErrorPlacement(
+    code_fields=CODE_FIELDS,
+    detail_fields=DETAIL_FIELDS,
+    exact={
+        ("duplicate_code", "sku_codes"): (
+            "code",
+            _("A SKU code made from this product code is already in use."),
+        )
+    },
+    detail_keys="field_only",
+    first_only=True,
+    skip_disabled=True,
+)
+add_domain_error = partial(web_forms.add_domain_error, placement=PLACEMENT)
+form_errors = partial(outcomes.form_errors, placement=PLACEMENT)
 
 
 # --- brands, categories, units ------------------------------------------------------------

@@ -24,7 +24,6 @@ from django.utils.translation import gettext_lazy
 from omni.catalog import selectors
 from omni.catalog.services import brands, categories, units
 from omni.kernel.actors import Actor
-from omni.kernel.errors import DomainError
 from omni.web.permissions import needs
 
 from ..listing import paginate
@@ -154,10 +153,9 @@ def _save(
     (the form was not valid, or now carries the service's error)."""
     if request.method != "POST" or not form.is_valid():
         return None
-    try:
+    with f.form_errors(form) as ok:
         obj = write()
-    except DomainError as err:
-        f.add_domain_error(form, err)
+    if not ok:
         return None
     messages.success(request, done % {"code": obj.code})
     return redirect(f"catalog:{ref.section}")

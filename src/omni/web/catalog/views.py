@@ -24,8 +24,8 @@ from omni.catalog import selectors
 from omni.catalog.services import barcodes, products
 from omni.catalog.states import STATUS_FLOW
 from omni.kernel.actors import Actor
-from omni.kernel.errors import DomainError, NotFound
 from omni.web import audit_display
+from omni.web.outcomes import flash_errors
 from omni.web.permissions import needs
 
 from . import forms as f
@@ -145,11 +145,9 @@ def _detail_post(
         tab = {"barcode": "barcodes", "conversion": "units", "bundle": "bundle"}[op]
         bound[op], bound["open_tab"] = form, tab
         if form.is_valid():
-            try:
+            with f.form_errors(form) as done:
                 message = _apply_form(actor, op, form.cleaned_data, skus)
-            except DomainError as err:
-                f.add_domain_error(form, err)
-            else:
+            if done:
                 messages.success(request, message)
                 return redirect(f"{url}#{tab}")
         return None
@@ -163,13 +161,9 @@ def _detail_post(
         return redirect(url)
     tab = {"barcode-remove": "barcodes", "conversion-remove": "units"}.get(op)
     tab = tab or ("bundle" if op == "bundle-remove" else "skus")
-    try:
+    with flash_errors(request, not_found_is_404=True) as ok:
         message = removals[op](actor, request.POST, skus)
-    except NotFound:
-        raise
-    except DomainError as err:
-        messages.error(request, str(err.message))
-    else:
+    if ok:
         messages.success(request, message)
     return redirect(f"{url}#{tab}")
 
@@ -249,13 +243,11 @@ def _sku_status(actor: Actor, data: Any, skus: list[Any]) -> str:
 def product_create(request: HttpRequest, actor: Actor) -> HttpResponse:
     form = f.ProductForm(request.POST or None, actor=actor)
     if request.method == "POST" and form.is_valid():
-        try:
+        with f.form_errors(form) as done:
             product = products.create_product(
                 actor=actor, org_id=int(form.cleaned_data["org"]), **form.service_kwargs()
             )
-        except DomainError as err:
-            f.add_domain_error(form, err)
-        else:
+        if done:
             messages.success(
                 request,
                 _("Product %(code)s created with %(n)d SKUs.")
@@ -299,12 +291,10 @@ def product_edit(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     }
     form = f.ProductForm(request.POST or None, actor=actor, editing=True, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
+        with f.form_errors(form) as done:
             # Unchanged values are no-ops in the service (no audit row, no new SKUs).
             products.update_product(actor=actor, product_id=product.pk, **form.service_kwargs())
-        except DomainError as err:
-            f.add_domain_error(form, err)
-        else:
+        if done:
             messages.success(request, _("Product %(code)s saved.") % {"code": form["code"].value()})
             return redirect("catalog:product-detail", product.pk)
     return render(
@@ -329,14 +319,8 @@ def product_edit(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
 @needs("catalog.product.edit")
 def product_status(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     status = request.POST.get("status", "")
-    try:
+    with flash_errors(request, _("Status changed."), not_found_is_404=True):
         products.set_product_status(
             actor=actor, product_id=pk, status=status, reason=request.POST.get("reason", "")[:500]
         )
-    except NotFound:
-        raise
-    except DomainError as err:
-        messages.error(request, str(err.message))
-    else:
-        messages.success(request, _("Status changed."))
     return redirect("catalog:product-detail", pk)

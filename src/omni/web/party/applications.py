@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from omni.kernel.actors import Actor
-from omni.kernel.errors import DomainError, NotFound
+from omni.kernel.errors import NotFound
 from omni.kernel.requestid import client_ip
 from omni.party import selectors
 from omni.party.services import applications
@@ -22,6 +22,7 @@ from omni.party.states import (
     ApplicationStatus,
 )
 from omni.web import audit_display
+from omni.web.outcomes import flash_errors
 from omni.web.permissions import needs
 
 from ..access import welcome
@@ -46,7 +47,7 @@ def apply(request: HttpRequest, token: str = "") -> HttpResponse:
         if form.cleaned_data.get("website"):  # the hidden field only bots fill in
             return redirect("party:apply-done")
         d = form.cleaned_data
-        try:
+        with f.form_errors(form, fields=f.APPLICATION_FIELDS) as done:
             app = applications.submit_application(
                 actor=Actor.channel("web:apply", request_id=getattr(request, "request_id", "")),
                 company_name=d["company_name"],
@@ -59,9 +60,7 @@ def apply(request: HttpRequest, token: str = "") -> HttpResponse:
                 invitation_token=token,
                 client_ip=client_ip(request),
             )
-        except DomainError as err:
-            f.add_domain_error(form, err, fields=f.APPLICATION_FIELDS)
-        else:
+        if done:
             request.session["party.applied"] = {
                 "number": application_number(app),
                 "company": app.company_name,
@@ -90,7 +89,7 @@ def apply_status(request: HttpRequest, status_token: str) -> HttpResponse:
     form = f.ResubmitForm(request.POST or None, initial={"business_scope": app.business_scope})
     if request.method == "POST" and app.status == "more_info" and form.is_valid():
         d = form.cleaned_data
-        try:
+        with f.form_errors(form) as done:
             applications.resubmit_application(
                 actor=Actor.channel("web:apply", request_id=getattr(request, "request_id", "")),
                 status_token=status_token,
@@ -98,9 +97,7 @@ def apply_status(request: HttpRequest, status_token: str) -> HttpResponse:
                 tax_number=d.get("tax_number") or "",
                 address=d.get("address") or "",
             )
-        except DomainError as err:
-            f.add_domain_error(form, err)
-        else:
+        if done:
             messages.success(request, _("Thank you. Your application is back with the reviewer."))
             return redirect("party:apply-status", status_token=status_token)
     return render(
@@ -123,12 +120,11 @@ def application_invite(request: HttpRequest, actor: Actor) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose the organisation the dealer will belong to."))
         return redirect("party:applications")
-    try:
+    with flash_errors(request) as ok:
         invitation = applications.create_invitation(
             actor=actor, org_id=int(form.cleaned_data["org"]), note=form.cleaned_data["note"]
         )
-    except DomainError as err:
-        messages.error(request, str(err.message))
+    if not ok:
         return redirect("party:applications")
     request.session["party.invitation"] = {
         "url": request.build_absolute_uri(reverse("party:apply-invited", args=[invitation.token])),
@@ -147,7 +143,7 @@ def _review_post(request: HttpRequest, actor: Actor, app: Any, bound: dict[str, 
         if not form.is_valid():
             return False
         d = form.cleaned_data
-        try:
+        with f.form_errors(form) as ok:
             done = applications.approve_application(
                 actor=actor,
                 application_id=app.pk,
@@ -159,8 +155,7 @@ def _review_post(request: HttpRequest, actor: Actor, app: Any, bound: dict[str, 
                 sales_region_id=_int(d.get("sales_region")),
                 upper_id=d.get("upper"),
             )
-        except DomainError as err:
-            f.add_domain_error(form, err)
+        if not ok:
             return False
         messages.success(
             request,
@@ -173,13 +168,12 @@ def _review_post(request: HttpRequest, actor: Actor, app: Any, bound: dict[str, 
         if not form.is_valid():
             return False
         note = form.cleaned_data["note"]
-        try:
+        with f.form_errors(form, fields={"reason": "note"}) as done:
             if op == "reject":
                 applications.reject_application(actor=actor, application_id=app.pk, reason=note)
             else:
                 applications.request_more_info(actor=actor, application_id=app.pk, note=note)
-        except DomainError as err:
-            f.add_domain_error(form, err, fields={"reason": "note"})
+        if not done:
             return False
         messages.success(
             request,

@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from omni.kernel.actors import Actor
-from omni.kernel.errors import DomainError
 from omni.party import selectors
 from omni.party.services import customers
 from omni.party.states import (
@@ -22,6 +21,7 @@ from omni.party.states import (
     CustomerStatus,
 )
 from omni.web import audit_display
+from omni.web.outcomes import flash_errors
 from omni.web.permissions import needs
 
 from ..nav import is_portal
@@ -40,13 +40,11 @@ from .common import (
 def customer_create(request: HttpRequest, actor: Actor) -> HttpResponse:
     form = f.CustomerForm(request.POST or None, actor=actor)
     if request.method == "POST" and form.is_valid():
-        try:
+        with f.form_errors(form) as done:
             customer = customers.create_customer(
                 actor=actor, code=form.cleaned_data["code"], data=_customer_data(form)
             )
-        except DomainError as err:
-            f.add_domain_error(form, err)
-        else:
+        if done:
             messages.success(request, _("Customer %(code)s created.") % {"code": customer.code})
             return redirect("party:customer-detail", customer.pk)
     return render(
@@ -73,15 +71,13 @@ def customer_edit(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         initial=f.customer_initial(customer),
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with f.form_errors(form) as done:
             customers.update_customer(
                 actor=actor,
                 customer_id=customer.pk,
                 data=_customer_data(form, account_manager_id=customer.account_manager_id),
             )
-        except DomainError as err:
-            f.add_domain_error(form, err)
-        else:
+        if done:
             messages.success(request, _("Customer %(code)s saved.") % {"code": customer.code})
             return redirect("party:customer-detail", customer.pk)
     return render(
@@ -118,13 +114,11 @@ def _customer_post(
         if action in REASON_REQUIRED and not reason:
             messages.error(request, _("Give a reason for this action."))
             return redirect(url)
-        try:
+        with flash_errors(request) as ok:
             changed = customers.change_customer_status(
                 actor=actor, customer_id=customer.pk, action=action, reason=reason
             )
-        except DomainError as err:
-            messages.error(request, str(err.message))
-        else:
+        if ok:
             messages.success(
                 request,
                 _("Status changed to %(status)s.") % {"status": changed.get_status_display()},
@@ -135,20 +129,17 @@ def _customer_post(
         tab = {"contact": "contacts", "address": "addresses", "bank_account": "bank"}.get(kind, "")
         try:
             item_id = int(request.POST.get("item", ""))
-            if op == "remove":
-                customers.remove_customer_detail(
-                    actor=actor, customer_id=customer.pk, kind=kind, item_id=item_id
-                )
-            else:
-                customers.set_default_detail(
-                    actor=actor, customer_id=customer.pk, kind=kind, item_id=item_id
-                )
+            with flash_errors(request, _("Saved.")):
+                if op == "remove":
+                    customers.remove_customer_detail(
+                        actor=actor, customer_id=customer.pk, kind=kind, item_id=item_id
+                    )
+                else:
+                    customers.set_default_detail(
+                        actor=actor, customer_id=customer.pk, kind=kind, item_id=item_id
+                    )
         except ValueError:
             raise Http404 from None
-        except DomainError as err:
-            messages.error(request, str(err.message))
-        else:
-            messages.success(request, _("Saved."))
         return redirect(f"{url}#{tab}")
     handlers: dict[str, tuple[type, str, Callable[[Any], Any]]] = {
         "contact": (
@@ -181,11 +172,9 @@ def _customer_post(
     form = form_class(request.POST)
     bound[op], bound["open_tab"] = form, tab
     if form.is_valid():
-        try:
+        with f.form_errors(form) as done:
             call(form.cleaned_data)
-        except DomainError as err:
-            f.add_domain_error(form, err)
-        else:
+        if done:
             messages.success(request, _("Saved."))
             return redirect(f"{url}#{tab}")
     return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -12,12 +13,14 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from omni.kernel.actors import Actor
-from omni.kernel.errors import DomainError
 from omni.party import selectors
 from omni.party.models import CustomerKind
 from omni.tenancy import selectors as tenancy
 from omni.tenancy.types import OrgKind, SalesRegionKind
 
+from .. import forms as web_forms
+from .. import outcomes
+from ..forms import ErrorPlacement
 from ..widgets import CheckboxPicker
 
 SUPPLYING_KINDS = ("distributor", "dealer")
@@ -110,30 +113,16 @@ CODE_MESSAGES: dict[str, Any] = {
 }
 
 
-def add_domain_error(
-    form: forms.Form, err: DomainError, *, fields: Mapping[str, str] | None = None
-) -> None:
-    """Show a service error on the field it is about, or above the form.
-
-    The field is found from the error code (CODE_FIELDS), then from the names in its details
-    (DETAIL_FIELDS); `fields` overrides both for one form (code or detail name -> field)."""
-    fields = fields or {}
-    details = err.details or {}
-    keys = [details["field"]] if isinstance(details.get("field"), str) else []
-    keys += [k for k in details if k != "field"]
-    candidates = [fields.get(err.code), CODE_FIELDS.get(err.code)]
-    candidates += [fields.get(k) or DETAIL_FIELDS.get(k, k) for k in keys]
-    target = next((c for c in candidates if c and c in form.fields), None)
-    message = CODE_MESSAGES.get(err.code, err.message)
-    if target is not None and err.code == "not_found":
-        message = _("Unknown or invalid value.")
-    elif target is not None and err.code == "invalid_input":
-        message = (
-            _("Codes are 1 to 32 letters, digits, dots, dashes or underscores.")
-            if target == "code"
-            else _("Enter a valid value.")
-        )
-    form.add_error(target, message)
+PLACEMENT = ErrorPlacement(
+    code_fields=CODE_FIELDS,
+    detail_fields=DETAIL_FIELDS,
+    code_messages=CODE_MESSAGES,
+    field_messages={"not_found": _("Unknown or invalid value.")},
+    input_messages={"code": _("Codes are 1 to 32 letters, digits, dots, dashes or underscores.")},
+    detail_keys="field_first",
+)
+add_domain_error = partial(web_forms.add_domain_error, placement=PLACEMENT)
+form_errors = partial(outcomes.form_errors, placement=PLACEMENT)
 
 
 # --- region cascade (province -> city -> district) -----------------------------------------

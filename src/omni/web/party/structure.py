@@ -11,7 +11,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from omni.kernel.actors import Actor
-from omni.kernel.errors import DomainError
 from omni.party import selectors
 from omni.party.services import classification as classifier
 from omni.tenancy import selectors as tenancy
@@ -85,7 +84,8 @@ def _org_post(request: HttpRequest, actor: Actor, create_form: Any, move_form: A
     if not form.is_valid():
         return False
     d = form.cleaned_data
-    try:
+    fields = {"cyclic_hierarchy": "parent", "duplicate_code": "code"}
+    with f.form_errors(form, fields=fields) as ok:
         if form is create_form:
             org = organizations.create_organization(
                 actor=actor,
@@ -100,12 +100,7 @@ def _org_post(request: HttpRequest, actor: Actor, create_form: Any, move_form: A
                 actor=actor, org_id=int(d["org"]), new_parent_id=int(d["parent"])
             )
             messages.success(request, _("Organisation %(code)s moved.") % {"code": org.code})
-    except DomainError as err:
-        f.add_domain_error(
-            form, err, fields={"cyclic_hierarchy": "parent", "duplicate_code": "code"}
-        )
-        return False
-    return True
+    return bool(ok)
 
 
 @needs("party.region.view")
@@ -116,7 +111,7 @@ def sales_regions(request: HttpRequest, actor: Actor) -> HttpResponse:
         form = f.SalesRegionForm(request.POST or None, actor=actor)
         if request.method == "POST" and form.is_valid():
             d = form.cleaned_data
-            try:
+            with f.form_errors(form, fields={"duplicate_code": "code"}) as done:
                 sr = regions.create_sales_region(
                     actor=actor,
                     org_id=int(d["org"]),
@@ -126,9 +121,7 @@ def sales_regions(request: HttpRequest, actor: Actor) -> HttpResponse:
                     parent_id=int(d["parent"]) if d.get("parent") else None,
                     region_codes=list(d.get("provinces") or []),
                 )
-            except DomainError as err:
-                f.add_domain_error(form, err, fields={"duplicate_code": "code"})
-            else:
+            if done:
                 messages.success(request, _("Sales region %(code)s created.") % {"code": sr.code})
                 return redirect("party:sales-regions")
     elif request.method == "POST":
@@ -166,16 +159,14 @@ def classification(request: HttpRequest, actor: Actor) -> HttpResponse:
         form = class_form if which == "class" else level_form
         if form.is_valid():
             d = form.cleaned_data
-            try:
+            with f.form_errors(form, fields={"duplicate_code": "code"}) as done:
                 if which == "class":
                     classifier.create_customer_class(actor=actor, code=d["code"], name=d["name"])
                 else:
                     classifier.create_customer_level(
                         actor=actor, code=d["code"], name=d["name"], rank=d["rank"]
                     )
-            except DomainError as err:
-                f.add_domain_error(form, err, fields={"duplicate_code": "code"})
-            else:
+            if done:
                 messages.success(request, _("Saved."))
                 return redirect("party:classification")
     return render(

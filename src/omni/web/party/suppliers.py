@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from omni.kernel.actors import Actor
-from omni.kernel.errors import DomainError
 from omni.party import selectors
 from omni.party.services import suppliers
 from omni.web import audit_display
@@ -58,7 +57,7 @@ def supplier_create(request: HttpRequest, actor: Actor) -> HttpResponse:
     form = f.SupplierForm(request.POST or None, actor=actor)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
+        with f.form_errors(form) as done:
             supplier = suppliers.create_supplier(
                 actor=actor,
                 org_id=int(d["org"]),
@@ -68,9 +67,7 @@ def supplier_create(request: HttpRequest, actor: Actor) -> HttpResponse:
                 phone=d.get("phone") or "",
                 tax_number=d.get("tax_number") or "",
             )
-        except DomainError as err:
-            f.add_domain_error(form, err)
-        else:
+        if done:
             messages.success(request, _("Supplier %(code)s created.") % {"code": supplier.code})
             return redirect("party:suppliers")
     return render(
@@ -100,7 +97,7 @@ def supplier_edit(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     form = f.SupplierForm(request.POST or None, actor=actor, initial=initial, editing=True)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
+        with f.form_errors(form) as done:
             suppliers.update_supplier(
                 actor=actor,
                 supplier_id=supplier.pk,
@@ -110,9 +107,7 @@ def supplier_edit(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
                 tax_number=d.get("tax_number") or "",
                 is_active=d.get("is_active", True),
             )
-        except DomainError as err:
-            f.add_domain_error(form, err)
-        else:
+        if done:
             messages.success(request, _("Saved."))
             return redirect("party:supplier-detail", supplier.pk)
     return render(

@@ -1,7 +1,9 @@
 """Every demo role in headless chromium, on the demo data: log in through the form, open every
 page of their navigation at 1440 px and at 390 px, and check that the page answers without an
 error, does not overflow the phone's width, and renders Chinese with a CJK font; every link
-visible on those pages opens (no 404 behind a link). One demo load for the whole walk.
+visible on those pages opens (no 404 behind a link), and the first page of each kind behind
+them fits the phone too; with the language switch on English, the menu, column heads, labels
+and buttons of the same pages hold no Chinese. One demo load for the whole walk.
 
 OMNI_SCREENSHOTS=/some/dir saves a screenshot of each page and width, for a person to look at.
 """
@@ -11,8 +13,10 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
 
 from omni.web.testing import PHONE_VIEWPORT
 
@@ -32,6 +36,13 @@ VISIBLE_LINKS = """() => Array.from(document.querySelectorAll("a[href]"))
   .filter((a) => a.getClientRects().length > 0 && getComputedStyle(a).visibility !== "hidden")
   .map((a) => a.getAttribute("href"))"""
 OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
+# Interface text (not data) of a page: the menu, column heads, field labels and buttons. In
+# English none of it may be Chinese; the language switch names 中文 in Chinese on purpose.
+UI_TEXT = """() => Array.from(document.querySelectorAll(
+    "aside .nav, thead th, .field > label, .filter-bar label, .button, .page-actions a"))
+  .filter((e) => e.getClientRects().length > 0 && !e.closest(".lang-switch"))
+  .map((e) => e.innerText.trim())"""
+PHONE_LINKS_PER_ROLE = 15
 
 
 def _local(href: str | None) -> str | None:
@@ -110,7 +121,9 @@ def _walk_role(page, role: str) -> list[str]:
                         links.setdefault(link, url)
     if not page.evaluate(HAS_CJK_FONT):
         problems.append(f"{role}: chromium has no CJK font (apt-get install fonts-noto-cjk)")
+    problems += _english_interface(page, role, pages)
     checked: dict[str, int] = {}
+    on_phone = 0
     for link, found_on in list(links.items()):
         name = url_name(link)
         if name in SKIPPED_URL_NAMES:
@@ -121,7 +134,37 @@ def _walk_role(page, role: str) -> list[str]:
         if checked.get(name, 0) >= 2 or sum(checked.values()) >= LINKS_PER_ROLE:
             continue
         checked[name] = checked.get(name, 0) + 1
-        status = page.request.get(link).status
-        if status >= 400:
-            problems.append(f"{role}: {link} (linked on {found_on}) answers {status}")
+        answer = page.request.get(link)
+        if answer.status >= 400:
+            problems.append(f"{role}: {link} (linked on {found_on}) answers {answer.status}")
+            continue
+        # detail pages and forms behind the lists: open the first of each kind on the phone
+        html = answer.headers.get("content-type", "").startswith("text/html")
+        if html and checked[name] == 1 and on_phone < PHONE_LINKS_PER_ROLE:
+            on_phone += 1
+            page.goto(link)
+            overflow = page.evaluate(OVERFLOW)
+            if overflow > 1:
+                problems.append(f"{role} @390px {link}: {overflow}px wider than the screen")
+            _shoot(page, role, PHONE_VIEWPORT["width"], link)
+    return problems
+
+
+def _english_interface(page, role: str, pages: list[str]) -> list[str]:
+    """The same navigation with the language switch on English: no Chinese interface text."""
+    problems: list[str] = []
+    host = urlsplit(page.url).hostname
+    page.context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "domain": host, "path": "/"}]
+    )
+    page.set_viewport_size(WIDE)
+    try:
+        for url in pages:
+            page.goto(url)
+            chinese = sorted({t for t in page.evaluate(UI_TEXT) if CJK.search(t)})
+            if chinese:
+                problems.append(f"{role} in English {url}: Chinese interface text {chinese[:5]}")
+    finally:
+        page.context.clear_cookies(name=settings.LANGUAGE_COOKIE_NAME)
+        page.set_viewport_size(PHONE_VIEWPORT)
     return problems

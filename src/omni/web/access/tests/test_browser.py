@@ -5,19 +5,11 @@ from __future__ import annotations
 import pytest
 
 from omni.access.models import Role, RoleAssignment, User
-from omni.party.tests.factories import make_world, user_with
+from omni.party.tests.factories import USER_ADMIN, make_world, user_with
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "pass-12345678"  # what user_with() gives every user
-USER_ADMIN = [
-    "access.user.view",
-    "access.user.create",
-    "access.user.edit",
-    "access.role.view",
-    "access.role.create",
-    "access.role.edit",
-]
 
 
 def test_build_a_role_with_the_matrix_assign_it_by_region_then_deactivate(page, browser_login):

@@ -14,25 +14,12 @@ from omni.access.services.tokens import create_token
 from omni.kernel.actors import Actor
 from omni.kernel.models import AuditEntry
 from omni.kernel.permissions import all_permissions
-from omni.party.tests.factories import make_world, user_with
+from omni.party.tests import factories
+from omni.party.tests.factories import client_for, make_world, user_with
 
 pytestmark = pytest.mark.django_db
 
-USER_ADMIN = [
-    "access.user.view",
-    "access.user.create",
-    "access.user.edit",
-    "access.user.export",
-    "access.role.view",
-    "access.role.create",
-    "access.role.edit",
-]
-
-
-def client_for(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+USER_ADMIN = [*factories.USER_ADMIN, "access.user.export"]
 
 
 @pytest.fixture

@@ -13,17 +13,11 @@ from omni.kernel import excel
 from omni.kernel.models import AuditEntry
 from omni.party import importers as party_io
 from omni.party.models import Address, Contact, Customer
-from omni.party.tests.factories import make_world, user_with
+from omni.party.tests.factories import client_for, make_world, user_with
 
 pytestmark = pytest.mark.django_db
 
 VIEW = ["party.customer.view"]
-
-
-def client_for(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
