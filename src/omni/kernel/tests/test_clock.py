@@ -142,7 +142,12 @@ def test_production_mode_refuses_to_set_and_ignores_a_stored_row(settings):
 
 
 def test_omni_clock_set_exits_non_zero_in_production(tmp_path):
-    env = {**os.environ, "OMNI_ENV": "production", "OMNI_VAR_DIR": str(tmp_path)}
+    env = {
+        **os.environ,
+        "OMNI_ENV": "production",
+        "OMNI_SECRET_KEY": "k" * 50,
+        "OMNI_VAR_DIR": str(tmp_path),
+    }
     env.pop("PYTEST_CURRENT_TEST", None)
     done = subprocess.run(
         [sys.executable, "-m", "omni.cli", "clock", "set", "2030-03-01T09:00+08:00"],
