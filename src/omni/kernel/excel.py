@@ -21,6 +21,9 @@ ever built in memory):
    characters (refused, never stripped), and for `Column(code=True)` two codes that are the
    same after NFKC and case folding. Codes are NFKC-normalised and trimmed
    (`normalise_code`, which the services use too). Both date systems (1900, 1904) are read.
+   `iter_row_batches` yields the rows in batches (an import job holds one at a time);
+   `read_xlsx` collects them all (module `excel_read`; the cell parsers `integer`,
+   `decimal`, `date`, `mapped`… are in `excel_cells`; both re-exported here).
 
 Writing (`kernel.xlsx_writer`, re-exported here) goes through one writer, `TableWriter`
 (openpyxl write-only mode, bounded memory):

@@ -204,8 +204,9 @@ def _parse_cell(col: Column, value: Any, ref: str = "") -> Any:
 class _SameCodes:
     """Codes that differ only by letter case or full-width/half-width characters (after
     NFKC) are the same code: such a pair in one file is an error on the later row. Kept
-    across batches compactly: per code column, {folded code: row number} where the first
-    spelling is its own folded form, else {folded code: (spelling, row number)}."""
+    across batches compactly: per code column, {folded code: row number} when the first
+    spelling is the folded code, {folded code: -row number} when it is its upper case (most
+    codes), else {folded code: (spelling, row number)}."""
 
     def __init__(self, spec: SheetSpec) -> None:
         self.columns = [(c.key, c.header_zh, {}) for c in spec.columns if c.code]
@@ -219,9 +220,17 @@ class _SameCodes:
             folded = value.casefold()
             seen = first.get(folded)
             if seen is None:
-                first[folded] = row.number if folded == value else (value, row.number)
+                if value == folded:
+                    first[folded] = row.number
+                elif value == folded.upper():
+                    first[folded] = -row.number
+                else:
+                    first[folded] = (value, row.number)
                 continue
-            spelling, number = (folded, seen) if isinstance(seen, int) else seen
+            if isinstance(seen, tuple):
+                spelling, number = seen
+            else:
+                spelling, number = (folded, seen) if seen > 0 else (folded.upper(), -seen)
             if spelling != value:
                 out.append(
                     RowError(

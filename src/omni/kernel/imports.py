@@ -71,7 +71,7 @@ from .excel import (
     warnings_for,
 )
 from .import_jobs import _actor_to_json
-from .import_store import RunStore, SideProgress
+from .import_store import RunStore, SideProgress, young_collections
 from .models import ImportJob, ImportJobFile, ImportMode, ImportStatus
 from .states import Transition, TransitionTable, apply_transition
 
@@ -325,7 +325,8 @@ def run_import(job_id: uuid.UUID) -> str:
 
 def _run(job: ImportJob, actor: Actor) -> str:
     importer = get_importer(job.importer_key)
-    with RunStore(importer.spec) as store:
+    with RunStore(importer.spec) as store, young_collections() as tidy:
+        store.tidy = tidy
         try:
             session = _validate(job, actor, importer, store)
         except ExcelFileError as exc:
@@ -356,6 +357,7 @@ def _validate(job: ImportJob, actor: Actor, importer: Importer, store: RunStore)
         )
         store.add(batch.rows, [*batch.errors, *domain_errors])
         del batch, domain_errors
+        store.tidy()
     store.add_late(importer.finish_validation(actor=actor, session=session))
     progress(store.total_rows, force=True)
     return session
@@ -466,6 +468,8 @@ def _apply(
             )
         )
         done += len(rows)
+        del rows
+        store.tidy()
     if not done:  # nothing valid: the importer still sees its (empty) apply
         counts.add(importer.apply_chunk([], actor=actor, progress=progress, session=session))
     return counts

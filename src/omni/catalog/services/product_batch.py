@@ -187,12 +187,13 @@ class ProductBatch:
         return check_rows(rows, snap, create_only=self.create_only, seen=self.seen)
 
     def write(self, rows: Sequence[ProductRow], *, progress: Any = None) -> BatchResult:
-        """Write a checked chunk. Its rules run again on a fresh snapshot (a change made
-        meanwhile is refused, indexes from 0 in the chunk) and then nothing is written."""
+        """Write a checked chunk. Its rules that read the database run again on a fresh
+        snapshot: a change made meanwhile is refused (indexes from 0 in the chunk) and
+        nothing is written."""
         if not rows:
             return BatchResult()
         snap = load_snapshot(self.actor, rows)
-        issues = check_rows(rows, snap, create_only=self.create_only)
+        issues = check_rows(rows, snap, create_only=self.create_only, cells=False)
         if issues:
             return BatchResult(issues=issues)
         return write_rows(self.actor, rows, snap, self.seen.products, progress or _nothing)

@@ -19,6 +19,7 @@ from ..types import ProductRow, Ref, RowIssue
 from ._common import CODE_MAX, CODE_RE, SKU_CODE_MAX, SKU_CODE_RE
 
 NAME_MAX = 120
+SKU_NAME_MAX = 200
 DESCRIPTION_MAX = 2000
 SHELF_LIFE_MAX = 36500
 CASE_QTY_MAX = 1_000_000
@@ -51,7 +52,7 @@ def spec_key(pairs: Sequence[tuple[str, str]]) -> str:
 
 
 def sku_label(product_name: str, pairs: Sequence[tuple[str, str]]) -> str:
-    return f"{product_name} {' '.join(v for _n, v in pairs)}".strip()[:200]
+    return f"{product_name} {' '.join(v for _n, v in pairs)}".strip()[:SKU_NAME_MAX]
 
 
 def normal_code(text: str) -> str:
@@ -81,6 +82,7 @@ def new_product_org(snap: ProductSnapshot, row: ProductRow) -> int | None:
     return None
 
 
+_STATUSES = frozenset(ProductStatus.values)  # (the enum's .values builds a list per call)
 _PRODUCT_FIELDS = ("product_name", "brand", "category", "base_unit", "org")
 
 
@@ -110,14 +112,62 @@ def _cell_issues(row: ProductRow) -> list[tuple[str, str, dict[str, Any]]]:
         isinstance(row.case_qty, bool) or not 0 < row.case_qty <= CASE_QTY_MAX
     ):
         out.append(("case_qty", "invalid_factor", {"value": str(row.case_qty)}))
-    if row.status is not None and row.status not in ProductStatus.values:
-        out.append(("status", "invalid_input", {"allowed": list(ProductStatus.values)}))
-    days = row.shelf_life_days
-    if days is not None and (isinstance(days, bool) or not 0 < days <= SHELF_LIFE_MAX):
-        out.append(("shelf_life_days", "shelf_life_required", {"value": str(days)}))
-    elif row.track_expiry and days is None:
-        out.append(("shelf_life_days", "shelf_life_required", {}))
+    if row.status is not None:
+        out.extend(status_issues(row.status))
+    out.extend(shelf_life_issues(bool(row.track_expiry), row.shelf_life_days))
     return out
+
+
+# --- rules of one product or SKU, shared by the bulk rows above and the single-row edits
+# (`products.update_product`, `update_sku`, the status changes): page, API and Excel meet
+# the same rule and the same code.
+
+Issue = tuple[str, str, dict[str, Any]]  # (field, error code, details)
+
+
+def status_issues(status: Any) -> list[Issue]:
+    if status not in _STATUSES:
+        return [("status", "invalid_input", {"allowed": list(ProductStatus.values)})]
+    return []
+
+
+def shelf_life_issues(track_expiry: bool, days: Any) -> list[Issue]:
+    """A shelf life is 1 to SHELF_LIFE_MAX days, and required when expiry is tracked."""
+    if days is not None and (
+        isinstance(days, bool) or not isinstance(days, int) or not 0 < days <= SHELF_LIFE_MAX
+    ):
+        return [("shelf_life_days", "shelf_life_required", {"value": str(days)})]
+    if track_expiry and days is None:
+        return [("shelf_life_days", "shelf_life_required", {})]
+    return []
+
+
+def respec_issues(
+    current: Sequence[dict[str, Any]] | None,
+    attributes: Sequence[dict[str, Any]],
+    skus: Sequence[tuple[str, dict[str, str] | None]],
+) -> list[Issue]:
+    """New spec attributes of a product with SKUs `skus` ((code, spec values)): the
+    attribute names and their order are fixed, and a value a SKU uses stays."""
+    names = [a["name"] for a in current or []]
+    if [a["name"] for a in attributes] != names:
+        return [
+            ("spec_attributes", "spec_value_in_use", {"reason": "attributes_fixed", "names": names})
+        ]
+    allowed = {a["name"]: set(a["values"]) for a in attributes}
+    for sku_code, values in skus:
+        for attr, value in (values or {}).items():
+            if value not in allowed.get(attr, set()):
+                details = {"attribute": attr, "value": value, "sku": sku_code}
+                return [("spec_attributes", "spec_value_in_use", details)]
+    return []
+
+
+def taken_by_other(code: str, own: str | None, folds: dict[str, str]) -> str | None:
+    """The stored code that `code` would duplicate (the same but for letter case, see
+    `fold`), other than the row's own code `own`; `folds` from `other_case_codes`."""
+    stored = folds.get(fold(code))
+    return stored if stored is not None and stored != own else None
 
 
 class SeenProduct:
@@ -128,7 +178,7 @@ class SeenProduct:
     def __init__(self, first: int, fields: tuple[Any, ...], names: tuple[str, ...]) -> None:
         self.first = first  # index of its first row
         self.fields = fields  # the row's _PRODUCT_FIELDS
-        self.names = names  # its spec attribute names
+        self.names = names  # its spec attribute names (one tuple per distinct list)
         self.spec: dict[str, int] = {}  # spec key → first row
         self.active = False  # a valid row of the batch leaves a SKU active
         self.created = False  # written by this batch (an earlier chunk)
@@ -148,13 +198,13 @@ class Seen:
     folds: dict[str, tuple[int, str]] = field(default_factory=dict)
     skus: dict[str, int] = field(default_factory=dict)  # folded SKU code → first row
     barcodes: dict[str, int] = field(default_factory=dict)  # barcode → first row
-    keys: dict[str, str] = field(default_factory=dict)  # spec keys, one object per text
+    keys: dict[Any, Any] = field(default_factory=dict)  # spec keys and names, one object each
 
-    def spec_key(self, pairs: Sequence[tuple[str, str]]) -> str:
-        key = spec_key(pairs)
+    def shared(self, value: Any) -> Any:
+        """One object per distinct spec key or list of names (they repeat across products)."""
         if len(self.keys) < 65536:
-            key = self.keys.setdefault(key, key)
-        return key
+            value = self.keys.setdefault(value, value)
+        return value
 
 
 def check_rows(
@@ -163,11 +213,13 @@ def check_rows(
     *,
     create_only: bool = False,
     seen: Seen | None = None,
+    cells: bool = True,
 ) -> list[RowIssue]:
     """Every refused row of the batch, with a stable code. `create_only`: a product code
     that exists is a duplicate (a create), not an update (an upsert). `seen`: the chunks
     checked before this one (indexes continue from `seen.rows`); the rules across rows see
-    them all."""
+    them all. `cells=False` skips the rules of a single row without the database (formats,
+    lengths: a chunk checked before is written after a second look at the database only)."""
     seen = Seen() if seen is None else seen
     base = seen.rows
     issues: list[RowIssue] = []
@@ -179,10 +231,10 @@ def check_rows(
         def add(fld: str, error: str, /, _i: int = i, **details: Any) -> None:
             issues.append(RowIssue(_i, fld, error, tuple(details.items())))
 
-        for fld, code, details in _cell_issues(row):
+        for fld, code, details in _cell_issues(row) if cells else ():
             add(fld, code, **details)
         pcode, scode, pairs = row.product_code, row.sku_code, row.spec
-        names = tuple(n for n, _v in pairs)
+        names = seen.shared(tuple(n for n, _v in pairs))
         # references
         if row.org not in (None, "") and row.org not in snap.orgs:
             add("org", "unknown_org", org=row.org)
@@ -227,7 +279,7 @@ def check_rows(
                 add("barcode", "duplicate_barcode", row=seen.barcodes[row.barcode])
             else:
                 seen.barcodes[row.barcode] = i
-        key = seen.spec_key(pairs)
+        key = seen.shared(spec_key(pairs))
         if key in entry.spec:
             add("spec", "duplicate_spec", row=entry.spec[key])
         else:

@@ -15,7 +15,6 @@ from django.db import IntegrityError, transaction
 
 from omni.kernel import audit
 from omni.kernel.actors import Actor
-from omni.kernel.errors import InvalidInput
 from omni.kernel.states import apply_transition
 
 from .. import errors
@@ -23,7 +22,7 @@ from ..calculations import normalise_spec_attributes, sku_name, spec_matrix
 from ..models import Brand, Category, Product, Sku, Unit, UnitConversion
 from ..scoping import check_row_writable, scoped
 from ..states import ACTION_FOR_STATUS, STATUS_FLOW, ProductStatus
-from ..types import ProductRow, SpecCombination
+from ..types import ProductRow, RowIssue, SpecCombination
 from ._common import (
     UNSET,
     clean_code,
@@ -34,7 +33,17 @@ from ._common import (
     reference,
 )
 from .product_batch import other_case_codes, upsert_products
-from .product_rules import normal_code
+from .product_rules import (
+    DESCRIPTION_MAX,
+    NAME_MAX,
+    SKU_NAME_MAX,
+    Issue,
+    normal_code,
+    respec_issues,
+    shelf_life_issues,
+    status_issues,
+    taken_by_other,
+)
 
 FIELDS = (
     "org",
@@ -63,14 +72,12 @@ def _clean_spec(spec: Any) -> list[dict[str, Any]]:
         raise errors.invalid("invalid_spec", reason=str(exc)) from None
 
 
-def _clean_shelf_life(track_expiry: bool, days: Any) -> int | None:
-    if days is None or days == "":
-        if track_expiry:
-            raise errors.invalid("shelf_life_required", field="shelf_life_days")
-        return None
-    if isinstance(days, bool) or not isinstance(days, int) or not 0 < days <= 36500:
-        raise errors.invalid("shelf_life_required", field="shelf_life_days", value=str(days))
-    return days
+def _refuse(issues: Sequence[Issue]) -> None:
+    """Raise the first issue of a `product_rules` rule as the single-row services do: the
+    error of its code (`issue_error`, the one an Excel row of the same data gets)."""
+    if issues:
+        field, code, details = issues[0]
+        raise issue_error(RowIssue(0, field, code, tuple(details.items())), {})
 
 
 def _sku_codes(
@@ -241,14 +248,14 @@ def update_product(
     if code is not UNSET:
         code = clean_code(code, model=Product)
         # codes that differ only by letter case are one code (product_rules.fold)
-        if Product.objects.filter(code__iexact=code).exclude(pk=product.pk).exists():
+        if taken_by_other(code, product.code, other_case_codes(Product, [code])):
             raise errors.conflict("duplicate_code", field="code", value=code)
         product.code = code
     if name is not UNSET:
-        product.name = clean_text(name, field="name", max_length=120)
+        product.name = clean_text(name, field="name", max_length=NAME_MAX)
     if description is not UNSET:
         product.description = clean_text(
-            description or "", field="description", max_length=2000, required=False
+            description or "", field="description", max_length=DESCRIPTION_MAX, required=False
         )
     refs = _references(actor, brand_id=brand_id, category_id=category_id, base_unit_id=base_unit_id)
     if (
@@ -264,10 +271,10 @@ def update_product(
     ):
         if value is not UNSET:
             setattr(product, flag, bool(value))
-    product.shelf_life_days = _clean_shelf_life(
-        product.track_expiry,
-        product.shelf_life_days if shelf_life_days is UNSET else shelf_life_days,
-    )
+    days = product.shelf_life_days if shelf_life_days is UNSET else shelf_life_days
+    days = None if days == "" else days
+    _refuse(shelf_life_issues(product.track_expiry, days))
+    product.shelf_life_days = days
     added: list[str] = []
     if spec_attributes is not UNSET:
         added = _respec(product, _clean_spec(spec_attributes))
@@ -287,18 +294,14 @@ def update_product(
 
 
 def _respec(product: Product, attributes: list[dict[str, Any]]) -> list[str]:
-    """Apply new spec attributes; create SKUs for the new cells; return their codes."""
-    old_names = [a["name"] for a in product.spec_attributes or []]
-    if [a["name"] for a in attributes] != old_names:
-        raise errors.conflict("spec_value_in_use", reason="attributes_fixed", names=old_names)
-    allowed = {a["name"]: set(a["values"]) for a in attributes}
+    """Apply new spec attributes (`product_rules.respec_issues`); create SKUs for the new
+    cells; return their codes."""
     existing = list(product.skus.values_list("code", "spec_key", "spec_values"))
-    for sku_code, _key, values in existing:
-        for attr, value in (values or {}).items():
-            if value not in allowed.get(attr, set()):
-                raise errors.conflict(
-                    "spec_value_in_use", attribute=attr, value=value, sku=sku_code
-                )
+    _refuse(
+        respec_issues(
+            product.spec_attributes, attributes, [(c, values) for c, _k, values in existing]
+        )
+    )
     product.spec_attributes = attributes
     keys = {key for _c, key, _v in existing}
     combos = [c for c in spec_matrix(attributes) if c.key not in keys]
@@ -316,8 +319,7 @@ def _respec(product: Product, attributes: list[dict[str, Any]]) -> list[str]:
 
 
 def _clean_status(status: Any) -> str:
-    if status not in ProductStatus.values:
-        raise InvalidInput(details={"field": "status", "allowed": list(ProductStatus.values)})
+    _refuse(status_issues(status))  # the rule of a bulk row's status
     return status
 
 
@@ -385,11 +387,11 @@ def update_sku(*, actor: Actor, sku_id: int, code: Any = UNSET, name: Any = UNSE
     if code is not UNSET:
         code = clean_code(code, model=Sku)
         # codes that differ only by letter case are one code (product_rules.fold)
-        if Sku.objects.filter(code__iexact=code).exclude(pk=sku.pk).exists():
+        if taken_by_other(code, sku.code, other_case_codes(Sku, [code])):
             raise errors.conflict("duplicate_code", field="code", value=code)
         sku.code = code
     if name is not UNSET:
-        sku.name = clean_text(name, field="name", max_length=200)
+        sku.name = clean_text(name, field="name", max_length=SKU_NAME_MAX)
     insert_unique(sku.save, error="duplicate_code", field="code", value=sku.code)
     after = {"code": sku.code, "name": sku.name}
     if after != before:
