@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from omni.kernel import imports
@@ -23,7 +25,7 @@ def test_upload_leave_come_back_and_download_the_error_file(page, browser_login,
     browser_login("alice", "alice-pass-123")
     page.goto("/imports/")
     with page.expect_navigation():
-        page.locator("[data-test=importers] a.button", has_text="部件").click()
+        page.locator("[data-test=importers] a.button", has_text=re.compile(r"^\s*部件\s*$")).click()
     expect(page.locator("[data-test=template-link]")).to_be_visible()
 
     upload = tmp_path / "部件.xlsx"
