@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "omni.access",
     "omni.party",
     "omni.catalog",
+    "omni.ledger",
     "omni.web",
     "omni.ops",
 ]
