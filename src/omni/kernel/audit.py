@@ -113,3 +113,26 @@ def record_change(
         after=after,
         org_id=getattr(row, "org_id", None),
     )
+
+
+def record_created(
+    actor: Actor, action: str, row: models.Model, fields: Iterable[str]
+) -> AuditEntry:
+    """`record_change` for a row just created: its audited view (`snapshot`) as after."""
+    return record_change(actor, action, row, after=snapshot(row, fields))
+
+
+def record_updated(
+    actor: Actor,
+    action: str,
+    row: models.Model,
+    before: dict[str, Any],
+    fields: Iterable[str],
+) -> bool:
+    """`record_change` for a row changed in place, when its audited view differs from
+    `before` (a save that changed nothing writes no entry). True when it did."""
+    after = snapshot(row, fields)
+    if after == before:
+        return False
+    record_change(actor, action, row, before=before, after=after)
+    return True

@@ -103,6 +103,28 @@ def add_domain_error(
     form.add_error(target, message)
 
 
+CODE_OR_NAME = _("Code or name")
+
+
+def search_field(label: Any = CODE_OR_NAME, placeholder: Any = None) -> forms.CharField:
+    """The search box of a list's filter bar."""
+    attrs: dict[str, Any] = {"type": "search"}
+    if placeholder is not None:
+        attrs["placeholder"] = placeholder
+    return forms.CharField(
+        label=label, required=False, max_length=60, widget=forms.TextInput(attrs=attrs)
+    )
+
+
+class FilterForm(forms.Form):
+    """A list's filter bar: invalid fields are shown on the page and left out of the filter."""
+
+    @property
+    def valid_data(self) -> dict[str, Any]:
+        """The valid fields' values (nothing when the bar is not bound)."""
+        return getattr(self, "cleaned_data", {}) if self.is_bound else {}
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 

@@ -27,16 +27,17 @@ def actor_for(request: HttpRequest) -> Actor:
     return actor_for_request(request)
 
 
-def needs(*permissions: str) -> Callable[[View], View]:
-    """Logged-in users holding any of `permissions`; others get 404. The view gets the actor,
-    and a NotFound or PermissionDenied raised by a selector or service becomes the 404 page."""
+def _guarded(allowed: Callable[[Actor], bool]) -> Callable[[View], View]:
+    """Logged-in users the actor of whom is `allowed`; others get 404. The view gets the
+    actor, and a NotFound or PermissionDenied raised by a selector or service becomes the 404
+    page."""
 
     def decorate(view: View) -> View:
         @login_required
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             actor = actor_for(request)
-            if not any(actor.can(p) for p in permissions):
+            if not allowed(actor):
                 raise Http404
             try:
                 return view(request, actor, *args, **kwargs)
@@ -48,16 +49,16 @@ def needs(*permissions: str) -> Callable[[View], View]:
     return decorate
 
 
-def signed_in(view: View) -> View:
-    """Pages for every logged-in user (the actor decides what they show). The view gets the
-    actor; a NotFound or PermissionDenied raised while building the page is a 404."""
+def needs(*permissions: str) -> Callable[[View], View]:
+    """Logged-in users holding any of `permissions`; others get 404 (see `_guarded`)."""
+    return _guarded(lambda actor: any(actor.can(p) for p in permissions))
 
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, actor_for(request), *args, **kwargs)
-        except (NotFound, PermissionDenied):
-            raise Http404 from None
 
-    return wrapped
+def needs_all(*permissions: str) -> Callable[[View], View]:
+    """Logged-in users holding every one of `permissions`; others get 404."""
+    return _guarded(lambda actor: all(actor.can(p) for p in permissions))
+
+
+# Pages for every logged-in user (the actor decides what they show). The view gets the actor;
+# a NotFound or PermissionDenied raised while building the page is a 404.
+signed_in: Callable[[View], View] = _guarded(lambda actor: True)

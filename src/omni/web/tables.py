@@ -40,6 +40,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -341,19 +342,81 @@ def link(url: str, text: Any) -> SafeString:
     return format_html('<a href="{}">{}</a>', url, text)
 
 
+def timestamp(key: str, label: Any, *, format: str = "datetime") -> Column:
+    """A column of the row's date or time field `key`, sortable, ties broken by id."""
+    return Column(key, label, key, sort=(key, "pk"), format=format, css="nowrap")
+
+
 def created_at(label: Any = None, *, format: str = "date") -> Column:
     """The usual last column: when the row was created ("Created at" unless `label` says
     otherwise), sortable, ties broken by id."""
-    return Column(
-        "created_at",
-        label or gettext_lazy("Created at"),
-        "created_at",
-        sort=("created_at", "pk"),
-        format=format,
-        css="nowrap",
-    )
+    return timestamp("created_at", label or gettext_lazy("Created at"), format=format)
+
+
+def detail_link(url_name: str) -> Callable[[Any], str]:
+    """A cell's link to the row's detail page: the URL `url_name` with the row's id."""
+    return lambda row: reverse(url_name, args=[row.pk])
 
 
 def export_url(actor: Any, permission: str, url_name: str) -> str | None:
     """The URL of a list's export button, for actors who hold `permission` (else no button)."""
     return reverse(url_name) if actor.can(permission) else None
+
+
+# --- a list page and its export, declared once -----------------------------------------------
+
+Filtered = Callable[[HttpRequest, Any], tuple[forms.Form | None, Any]]
+
+
+def filtered_by(
+    form: Callable[..., forms.Form], rows: Callable[[Any, Any], Any], *, with_actor: bool = True
+) -> Filtered:
+    """The usual ``(request, actor) -> (filter bar, rows)`` of a list: the filter bar
+    (``form(request.GET or None[, actor=actor])``) bound to the query, its invalid fields shown
+    on the page and left out of the filter, and ``rows(actor, form)``."""
+
+    def filtered(request: HttpRequest, actor: Any) -> tuple[forms.Form, Any]:
+        data = request.GET or None
+        bar = form(data, actor=actor) if with_actor else form(data)
+        if bar.is_bound:
+            bar.is_valid()  # invalid fields are shown on the page and left out of the filter
+        return bar, rows(actor, bar)
+
+    return filtered
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """A list page (`view`) and its Excel export (`export_view`): `table` over the rows that
+    `filtered` selects, rendered with `template` in the app's page context (``page(actor,
+    **context)``). `export` is the (permission, URL name) of the export button, `create` the
+    permission that shows the "new" button (``can_create``), `context` more of the page's
+    context (``(request, actor, **extra) -> dict``, else the `extra` given to `view`); a key
+    ``row_actions`` there is the table's (see `Table.page`)."""
+
+    table: Table
+    template: str
+    filtered: Filtered
+    page: Callable[..., dict[str, Any]]
+    export: tuple[str, str] | None = None
+    create: str | None = None
+    context: Callable[..., dict[str, Any]] | None = None
+
+    def view(self, request: HttpRequest, actor: Any, **extra: Any) -> HttpResponse:
+        form, qs = self.filtered(request, actor)
+        context = self.context(request, actor, **extra) if self.context is not None else extra
+        if self.create is not None:
+            context["can_create"] = actor.can(self.create)
+        return self.table.render(
+            request,
+            self.template,
+            qs,
+            form=form,
+            page=partial(self.page, actor),
+            export_url=export_url(actor, *self.export) if self.export else None,
+            **context,
+        )
+
+    def export_view(self, request: HttpRequest, actor: Any) -> HttpResponse:
+        _form, qs = self.filtered(request, actor)
+        return self.table.export(request, qs)

@@ -10,7 +10,6 @@ from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDate
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -26,7 +25,7 @@ from . import audit_display, portal
 from .forms import AuditFilterForm, ThrottledLoginForm
 from .nav import is_portal
 from .permissions import needs, signed_in
-from .tables import Column, Table, export_url, join, tags
+from .tables import Column, ListPage, Table, detail_link, filtered_by, join, tags
 from .templatetags.omni_ui import actor_kind
 
 View = Callable[..., HttpResponse]
@@ -156,7 +155,7 @@ AUDIT = Table(
             "details",
             "",
             lambda e: gettext_lazy("Details"),
-            link=lambda e: reverse("web:audit-detail", args=[e.pk]),
+            link=detail_link("web:audit-detail"),
             css="col-narrow",
             export=False,
         ),
@@ -169,14 +168,16 @@ def _scoped_entries(actor: Actor) -> QuerySet[AuditEntry]:
     return audit.list_entries(org_ids=list_scope_org_ids(actor))
 
 
-def _audit_filtered(
-    request: HttpRequest, actor: Actor
-) -> tuple[AuditFilterForm, QuerySet[AuditEntry]]:
+def _audit_form(data: Any, *, actor: Actor) -> AuditFilterForm:
+    """The filter bar, offering the object types of the entries the actor may see."""
     qs = _scoped_entries(actor)
     types = qs.order_by("object_type").values_list("object_type", flat=True).distinct()
-    form = AuditFilterForm(request.GET or None, object_types=list(types))
+    return AuditFilterForm(data, object_types=list(types))
+
+
+def _audit_rows(actor: Actor, form: AuditFilterForm) -> QuerySet[AuditEntry]:
+    qs = _scoped_entries(actor)
     if form.is_bound:
-        form.is_valid()  # invalid fields are reported on the page and left out of the filter
         data = form.cleaned_data
         if data.get("object_type"):
             qs = qs.filter(object_type=data["object_type"])
@@ -190,27 +191,19 @@ def _audit_filtered(
         if data.get("date_to"):
             end = dt.datetime.combine(data["date_to"] + dt.timedelta(days=1), dt.time.min)
             qs = qs.filter(at__lt=timezone.make_aware(end))
-    return form, qs
+    return qs
 
 
-@needs("system.audit.view")
-def audit_list(request: HttpRequest, actor: Actor) -> HttpResponse:
-    form, qs = _audit_filtered(request, actor)
-    return AUDIT.render(
-        request,
-        "web/system/audit_list.html",
-        qs,
-        form=form,
-        page=lambda **context: {"active": "audit", **context},
-        # the export button only for those who may export (never a button to a refusal)
-        export_url=export_url(actor, "system.audit.export", "web:audit-export"),
-    )
-
-
-@needs("system.audit.export")
-def audit_export(request: HttpRequest, actor: Actor) -> HttpResponse:
-    _form, qs = _audit_filtered(request, actor)
-    return AUDIT.export(request, qs)
+AUDIT_LIST = ListPage(
+    AUDIT,
+    "web/system/audit_list.html",
+    filtered_by(_audit_form, _audit_rows),
+    page=lambda actor, **context: {"active": "audit", **context},
+    # the export button only for those who may export (never a button to a refusal)
+    export=("system.audit.export", "web:audit-export"),
+)
+audit_list = needs("system.audit.view")(AUDIT_LIST.view)
+audit_export = needs("system.audit.export")(AUDIT_LIST.export_view)
 
 
 @needs("system.audit.view")

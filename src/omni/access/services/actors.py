@@ -21,25 +21,17 @@ def build_actor(
     kind = ActorKind.API_CLIENT if via_token else ActorKind.USER
     if not user.is_active:
         return Actor(kind, user.pk, user.get_username(), request_id)
-    if user.is_superuser and token_permissions is not None:
+    if user.is_superuser:  # everything; through a scoped token, only the token's permissions
+        narrowed = token_permissions is not None
         return Actor(
             kind,
             user.pk,
             user.get_username(),
             request_id,
             user.org_id,
-            permissions=frozenset(token_permissions),
+            permissions=frozenset(token_permissions or ()),
             scope=DataScope.all(),
-        )
-    if user.is_superuser:
-        return Actor(
-            kind,
-            user.pk,
-            user.get_username(),
-            request_id,
-            user.org_id,
-            scope=DataScope.all(),
-            superuser=True,
+            superuser=not narrowed,
         )
     permissions: set[str] = set()
     everything = False

@@ -100,18 +100,16 @@ def create_portal_login(
     ).first()
     if role is not None:
         RoleAssignment.objects.create(user=user, role=role, scope_kind=ScopeKind.OWN)
-    audit.record(
-        actor=actor,
-        action="access.portal_login_created",
-        object_type="access.user",
-        object_id=user.pk,
+    audit.record_change(
+        actor,
+        "access.portal_login_created",
+        user,
         after={
             "username": user.username,
             "customer_id": customer_id,
             "role": role.code if role else None,
             "source": source,
         },
-        org_id=org_id,
     )
     return user
 
@@ -166,11 +164,5 @@ def set_password_with_link(*, uidb64: str, token: str, password: str) -> User:
     _check_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
-    audit.record(
-        actor=Actor.for_user(user),
-        action="access.password_set_with_link",
-        object_type="access.user",
-        object_id=user.pk,
-        org_id=user.org_id,
-    )
+    audit.record_change(Actor.for_user(user), "access.password_set_with_link", user)
     return user

@@ -17,12 +17,13 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from omni.kernel import audit
 from omni.kernel.actors import Actor, ActorKind
 from omni.kernel.errors import InvalidInput, NotFound
 from omni.kernel.permissions import unknown_permissions
+from omni.kernel.writes import insert_unique
 
 from .. import selectors
 from ..errors import (
@@ -105,20 +106,13 @@ def create_role(
     check_grantable(actor, perms)
     if Role.objects.filter(code=code).exists():
         raise DuplicateCode(details={"code": code})
-    try:
-        with transaction.atomic():
-            role = Role.objects.create(
-                code=code, name=name, permissions=perms, is_portal=bool(is_portal)
-            )
-    except IntegrityError:
-        raise DuplicateCode(details={"code": code}) from None
-    audit.record(
-        actor=actor,
-        action="access.role_created",
-        object_type="access.role",
-        object_id=role.pk,
-        after=audit.snapshot(role, ROLE_FIELDS),
+    role = insert_unique(
+        lambda: Role.objects.create(
+            code=code, name=name, permissions=perms, is_portal=bool(is_portal)
+        ),
+        lambda: DuplicateCode(details={"code": code}),
     )
+    audit.record_created(actor, "access.role_created", role, ROLE_FIELDS)
     return role
 
 
@@ -152,16 +146,7 @@ def update_role(
     before = audit.snapshot(role, ROLE_FIELDS)
     role.name, role.permissions, role.is_portal = name, perms, portal
     role.save(update_fields=["name", "permissions", "is_portal", "updated_at"])
-    after = audit.snapshot(role, ROLE_FIELDS)
-    if after != before:
-        audit.record(
-            actor=actor,
-            action="access.role_updated",
-            object_type="access.role",
-            object_id=role.pk,
-            before=before,
-            after=after,
-        )
+    audit.record_updated(actor, "access.role_updated", role, before, ROLE_FIELDS)
     return role
 
 
@@ -249,13 +234,12 @@ def assign_role(
         same_regions = sorted(r.pk for r in other.sales_regions.all()) == regions
         if same_regions and sorted(c.pk for c in other.customers.all()) == customers:
             raise DuplicateAssignment(details={"assignment_id": other.pk})
-    try:
-        with transaction.atomic():
-            assignment = RoleAssignment.objects.create(
-                user=user, role=role, scope_kind=scope_kind, org_id=org_id
-            )
-    except IntegrityError:
-        raise DuplicateAssignment(details={"role_id": role.pk, "scope_kind": scope_kind}) from None
+    assignment = insert_unique(
+        lambda: RoleAssignment.objects.create(
+            user=user, role=role, scope_kind=scope_kind, org_id=org_id
+        ),
+        lambda: DuplicateAssignment(details={"role_id": role.pk, "scope_kind": scope_kind}),
+    )
     if regions:
         assignment.sales_regions.set(regions)
     if customers:

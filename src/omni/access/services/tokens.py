@@ -116,11 +116,10 @@ def _create(
         expires_at=expires_at,
         permissions=permissions,
     )
-    audit.record(
-        actor=actor,
-        action="access.token_issued",
-        object_type="access.apitoken",
-        object_id=token.pk,
+    audit.record_change(
+        actor,
+        "access.token_issued",
+        token,
         after={
             "name": token.name,
             "prefix": token.prefix,

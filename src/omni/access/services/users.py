@@ -9,13 +9,14 @@ import secrets
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from omni.kernel import audit, clock
 from omni.kernel.actors import Actor
 from omni.kernel.errors import Conflict, InvalidInput, InvalidTransition, NotFound
+from omni.kernel.writes import insert_unique
 
 from .. import selectors
 from ..errors import CannotDeactivateSelf, CannotGrant
@@ -132,17 +133,8 @@ def create_user(
     if User.objects.filter(username=username).exists():
         raise Conflict("username_taken", details={"username": username})
     user.set_password(password)
-    try:
-        with transaction.atomic():
-            user.save()
-    except IntegrityError:
-        raise Conflict("username_taken", details={"username": username}) from None
-    audit.record_change(
-        actor,
-        "access.user_created",
-        user,
-        after=audit.snapshot(user, USER_FIELDS),
-    )
+    insert_unique(user.save, lambda: Conflict("username_taken", details={"username": username}))
+    audit.record_created(actor, "access.user_created", user, USER_FIELDS)
     return user
 
 
@@ -158,15 +150,7 @@ def update_user(
     before = audit.snapshot(user, USER_FIELDS)
     user.display_name, user.phone, user.email = display_name, phone, email
     user.save(update_fields=["display_name", "phone", "email"])
-    after = audit.snapshot(user, USER_FIELDS)
-    if after != before:
-        audit.record_change(
-            actor,
-            "access.user_updated",
-            user,
-            before=before,
-            after=after,
-        )
+    audit.record_updated(actor, "access.user_updated", user, before, USER_FIELDS)
     return user
 
 

@@ -4,31 +4,22 @@ give for the same value."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext
 
 from omni.kernel import excel
+from omni.kernel.actors import Actor
 from omni.kernel.errors import DomainError
 from omni.kernel.excel import Row, RowError, SheetSpec
+from omni.kernel.imports import ApplyCounts, Importer, Progress
 
 from ..calculations import normalise_barcode, restore_leading_zeros
 from ..services._common import clean_code, issue_error
 from ..services.barcodes import clean_barcode
-from ..types import RowIssue
-
-CHUNK = 5000  # codes per lookup query, rows per insert round
-
-
-def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
-def distinct(rows: Iterable[Row], key: str) -> list[str]:
-    return sorted({r.values[key] for r in rows if r.values[key]})
+from ..types import BatchResult, RowIssue
 
 
 def code_cell(model: type[models.Model]):
@@ -91,3 +82,54 @@ def issue_row_error(
     if isinstance(other, int):
         reason += gettext(" (see row %(row)s)") % {"row": number(other)}
     return RowError(number(issue.index), column, reason)
+
+
+def applied(result: BatchResult) -> ApplyCounts:
+    """What a bulk write of checked rows did, as the import job counts it. The rows were
+    validated just before: a refused row now is a change made meanwhile, and fails the job
+    with the error of its code."""
+    if result.issues:
+        raise issue_error(result.issues[0])
+    return ApplyCounts(
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        details=dict(result.details),
+    )
+
+
+class BatchImporter(Importer):
+    """A sheet whose rows are the commands of a catalog bulk service: `check` refuses rows
+    writing nothing (the validation pass), `upsert` writes them in the job's transaction
+    (one audit entry for the file, written by the kernel). Subclasses give the sheet, the
+    row → command mapping and the two services."""
+
+    # Not chunked yet (every row is held while validating): 50,000 rows keep one import
+    # well under 300 MB (customers: +152 MB at 50,000 rows, bench/RESULTS.md).
+    max_rows = 50_000
+    # a command field → the sheet column it comes from, where the names differ
+    columns: dict[str, str] = {}
+
+    def to_command(self, row: Row) -> Any:
+        raise NotImplementedError
+
+    def check(self, *, actor: Actor, rows: Sequence[Any]) -> BatchResult:
+        raise NotImplementedError
+
+    def upsert(self, *, actor: Actor, rows: Sequence[Any], audit_rows: bool) -> BatchResult:
+        raise NotImplementedError
+
+    def validate_rows(
+        self, rows: Sequence[Row], *, actor: Actor, progress: Progress
+    ) -> list[RowError]:
+        result = self.check(actor=actor, rows=[self.to_command(r) for r in rows])
+        progress(len(rows))
+        return [issue_row_error(self.spec, rows, i, self.columns) for i in result.issues]
+
+    def apply(self, rows: Sequence[Row], *, actor: Actor, progress: Progress) -> ApplyCounts:
+        if not rows:
+            return ApplyCounts()
+        commands = [self.to_command(r) for r in rows]
+        counts = applied(self.upsert(actor=actor, rows=commands, audit_rows=False))
+        progress(len(rows))
+        return counts

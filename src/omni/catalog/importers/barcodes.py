@@ -13,22 +13,20 @@ so an exported file imports again unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from omni.kernel import excel
-from omni.kernel.actors import Actor
-from omni.kernel.excel import Column, Row, RowError, SheetSpec
-from omni.kernel.imports import ApplyCounts, Importer, Progress, register_importer
+from omni.kernel.excel import Column, Row, SheetSpec
+from omni.kernel.imports import register_importer
 
 from ..models import Barcode, Sku
-from ..services._common import issue_error
 from ..services.barcode_batch import check_barcodes, upsert_barcodes
-from ..types import BarcodeRow, RowIssue
-from ._cells import barcode_cell, code_cell, issue_row_error
+from ..types import BarcodeRow
+from ._cells import BatchImporter, barcode_cell, code_cell
 
 YES_NO = {"是": True, "否": False}
 
@@ -86,40 +84,14 @@ def to_command(row: Row) -> BarcodeRow:
     )
 
 
-def row_error(rows: Sequence[Row], issue: RowIssue) -> RowError:
-    return issue_row_error(BARCODE_SPEC, rows, issue, _COLUMNS)
-
-
-class BarcodeImporter(Importer):
+class BarcodeImporter(BatchImporter):
     label = _("Barcodes")
     permission = "catalog.product.import"
-    # Not chunked yet (every row is held while validating): 50,000 rows keep one import
-    # well under 300 MB (customers: +152 MB at 50,000 rows, bench/RESULTS.md).
-    max_rows = 50_000
     spec = BARCODE_SPEC
-
-    def validate_rows(
-        self, rows: Sequence[Row], *, actor: Actor, progress: Progress
-    ) -> list[RowError]:
-        result = check_barcodes(actor=actor, rows=[to_command(r) for r in rows])
-        progress(len(rows))
-        return [row_error(rows, issue) for issue in result.issues]
-
-    def apply(self, rows: Sequence[Row], *, actor: Actor, progress: Progress) -> ApplyCounts:
-        counts = ApplyCounts()
-        if not rows:
-            return counts
-        result = upsert_barcodes(actor=actor, rows=[to_command(r) for r in rows], audit_rows=False)
-        if result.issues:  # validated just before: only a change made meanwhile gets here
-            raise issue_error(result.issues[0])
-        counts.created, counts.updated, counts.unchanged = (
-            result.created,
-            result.updated,
-            result.unchanged,
-        )
-        counts.details.update(result.details)
-        progress(len(rows))
-        return counts
+    columns = _COLUMNS
+    check = staticmethod(check_barcodes)
+    upsert = staticmethod(upsert_barcodes)
+    to_command = staticmethod(to_command)
 
 
 def barcode_rows(skus: QuerySet[Sku]) -> Iterator[dict[str, Any]]:

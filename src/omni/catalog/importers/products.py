@@ -28,10 +28,9 @@ from omni.kernel.imports import ApplyCounts, Importer, Progress, register_import
 from ..calculations import MAX_SPEC_ATTRIBUTES, SPEC_TEXT
 from ..models import Barcode, Product, Sku, Unit, UnitConversion
 from ..services.product_batch import CASE_UNIT_CODES, CASE_UNIT_NAME, ProductBatch
-from ..services.products import issue_error
 from ..states import ProductStatus
 from ..types import ProductRow, RowIssue
-from ._cells import barcode_cell, code_cell, issue_row_error
+from ._cells import applied, barcode_cell, code_cell, issue_row_error
 
 CHUNK_ROWS = 5000  # rows validated and written at a time (the worker holds one chunk)
 STATUS = {"上架": ProductStatus.ACTIVE, "下架": ProductStatus.INACTIVE}
@@ -193,19 +192,9 @@ class ProductImporter(Importer):
     def apply_chunk(
         self, rows: Sequence[Row], *, actor: Actor, progress: Progress, session: _Session
     ) -> ApplyCounts:
-        counts = ApplyCounts()
         if not rows:
-            return counts
-        result = session.batch.write([to_command(r) for r in rows], progress=progress)
-        if result.issues:  # validated just before: only a change made meanwhile gets here
-            raise issue_error(result.issues[0])
-        counts.created, counts.updated, counts.unchanged = (
-            result.created,
-            result.updated,
-            result.unchanged,
-        )
-        counts.details.update(result.details)
-        return counts
+            return ApplyCounts()
+        return applied(session.batch.write([to_command(r) for r in rows], progress=progress))
 
     def validate_rows(
         self, rows: Sequence[Row], *, actor: Actor, progress: Progress

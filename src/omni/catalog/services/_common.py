@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
-from django.db import IntegrityError, models, transaction
+from django.db import models
 
+from omni.kernel import writes
+from omni.kernel.actors import Actor
 from omni.kernel.errors import DomainError, InvalidInput
 
 from .. import errors
 from ..models import Product, Sku
-from ..types import RowIssue
+from ..types import BatchResult, RowIssue
 
 T = TypeVar("T")
 
@@ -86,11 +88,30 @@ def clean_decimal(value: Any, *, code: str, field: str, places: int) -> Decimal:
 
 def insert_unique(create: Callable[[], T], *, error: str, **details: Any) -> T:
     """Run `create` in a savepoint; a unique-constraint race becomes a clean Conflict."""
-    try:
-        with transaction.atomic():
-            return create()
-    except IntegrityError:
-        raise errors.conflict(error, **details) from None
+    return writes.insert_unique(create, lambda: errors.conflict(error, **details))
+
+
+def create_with_code(model: type[models.Model], code: str, create: Callable[[], T]) -> T:
+    """A new row of `model` with `code` (cleaned): a code in use, or one taken meanwhile
+    (`insert_unique`), is a duplicate_code."""
+    if model._default_manager.filter(code=code).exists():
+        raise errors.conflict("duplicate_code", field="code", value=code)
+    return insert_unique(create, error="duplicate_code", field="code", value=code)
+
+
+def set_code(row: models.Model, code: Any) -> None:
+    """Give `row` a new code (`clean_code`); one another row of its model has is a
+    duplicate_code. Save with `save_unique`."""
+    model = type(row)
+    code = clean_code(code, model=model)
+    if model._default_manager.filter(code=code).exclude(pk=row.pk).exists():
+        raise errors.conflict("duplicate_code", field="code", value=code)
+    row.code = code
+
+
+def save_unique(row: models.Model) -> None:
+    """`row.save()`; its code taken meanwhile is a duplicate_code."""
+    insert_unique(row.save, error="duplicate_code", field="code", value=row.code)
 
 
 def get_for_update(qs: models.QuerySet[T], pk: Any, kind: str) -> T:
@@ -131,3 +152,23 @@ def issue_error(issue: RowIssue, arguments: Mapping[str, str] = ARGUMENTS) -> Do
     if issue.code in errors.CONFLICTS:
         return errors.conflict(issue.code, **details)
     return errors.invalid(issue.code, **details)
+
+
+def check_batch(
+    actor: Actor,
+    rows: Sequence[Any],
+    permissions: Sequence[str],
+    load: Callable[[Actor, Sequence[Any]], Any],
+    check: Callable[..., list[RowIssue]],
+    **options: Any,
+) -> tuple[Any, BatchResult | None]:
+    """The first step of a bulk service: any of `permissions`, then a snapshot of what the
+    rows name (`load`) and the rows it refuses (`check`). Returns the snapshot and, when
+    there is nothing to write (no rows, or a refused row: then nothing is written), the
+    service's answer."""
+    writes.require_any(actor, permissions)
+    if not rows:
+        return None, BatchResult()
+    snap = load(actor, rows)
+    issues = check(rows, snap, **options)
+    return snap, BatchResult(issues=issues) if issues else None

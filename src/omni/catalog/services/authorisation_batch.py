@@ -22,6 +22,7 @@ from django.db.models import QuerySet
 from omni.kernel import audit, clock
 from omni.kernel.actors import Actor
 from omni.kernel.imports import insert_rows
+from omni.kernel.writes import chunks
 
 from ..models import (
     SUBJECT_FIELDS,
@@ -36,8 +37,9 @@ from ..models import (
 )
 from ..scoping import scoped, subject_queryset, writable_orgs, writable_q
 from ..types import AuthorisationRow, BatchResult
+from ._common import check_batch
 from .authorisation_rules import RuleSnapshot, check_rows, columns, row_key, stored_key
-from .product_batch import _chunks, _lookup
+from .product_batch import _lookup
 
 PERMISSIONS = ("catalog.authorisation.import", "catalog.authorisation.edit")
 FIELDS = (
@@ -51,16 +53,10 @@ FIELDS = (
     "valid_to",
     "note",
 )
-_COLUMNS = (
-    "org_id",
-    "effect",
-    "subject_kind",
-    *(f"{f}_id" for f in SUBJECT_FIELDS.values()),
-    "target_kind",
-    *(f"{f}_id" for f in TARGET_FIELDS.values()),
-    "valid_from",
-    "valid_to",
-    "note",
+# the FIELDS as table columns (foreign keys by their ids)
+_COLUMNS = tuple(
+    f"{f}_id" if f in ("org", *SUBJECT_FIELDS.values(), *TARGET_FIELDS.values()) else f
+    for f in FIELDS
 )
 
 
@@ -91,14 +87,14 @@ def load_snapshot(actor: Actor, rows: Sequence[AuthorisationRow]) -> RuleSnapsho
             found = _lookup(target_queryset(kind, actor), refs, "id")
             snap.targets.update(((kind, ref), pk) for ref, pk in found.items())
     fields = ("id", *_COLUMNS)
-    for chunk in _chunks(sorted(set(snap.orgs.values()))):
+    for chunk in chunks(sorted(set(snap.orgs.values()))):
         for values in AuthorisationRule.objects.filter(org_id__in=chunk).values_list(*fields):
             rule = dict(zip(fields, values, strict=True))
             snap.rules.setdefault(stored_key(rule), rule["id"])
             snap.notes[rule["id"]] = rule["note"]
     named = sorted({r.rule_id for r in rows if isinstance(r.rule_id, int)})
     writable = writable_q(actor)
-    for chunk in _chunks(named):
+    for chunk in chunks(named):
         qs = AuthorisationRule.objects.filter(pk__in=chunk)
         snap.named.update(
             (qs if writable is None else qs.filter(writable)).values_list("id", flat=True)
@@ -106,15 +102,10 @@ def load_snapshot(actor: Actor, rows: Sequence[AuthorisationRow]) -> RuleSnapsho
     return snap
 
 
-def _require(actor: Actor) -> None:
-    if not any(actor.can(p) for p in PERMISSIONS):
-        actor.require(PERMISSIONS[0])
-
-
 def check_authorisation_rules(*, actor: Actor, rows: Sequence[AuthorisationRow]) -> BatchResult:
     """The refused rows of `rows`, writing nothing (an import's validation pass)."""
-    _require(actor)
-    return BatchResult(issues=check_rows(rows, load_snapshot(actor, rows)))
+    _snap, answer = check_batch(actor, rows, PERMISSIONS, load_snapshot, check_rows)
+    return answer or BatchResult()
 
 
 @transaction.atomic
@@ -130,13 +121,11 @@ def upsert_authorisation_rules(
     Runs in the caller's transaction when there is one (an import job's). `audit_rows`: one
     audit entry per rule created or changed (an import job writes one for the file).
     `create_only`: a row the same as a stored rule is a duplicate_rule."""
-    _require(actor)
-    if not rows:
-        return BatchResult()
-    snap = load_snapshot(actor, rows)
-    issues = check_rows(rows, snap, create_only=create_only)
-    if issues:
-        return BatchResult(issues=issues)
+    snap, answer = check_batch(
+        actor, rows, PERMISSIONS, load_snapshot, check_rows, create_only=create_only
+    )
+    if answer is not None:
+        return answer
     now = clock.wall_now()  # stands in for auto_now
     new: list[dict[str, Any]] = []
     changed: dict[int, dict[str, Any]] = {}
@@ -181,12 +170,4 @@ def _audit(
         if after != before[rule.pk]:
             entries.append((rule, "catalog.authorisation_updated", before[rule.pk], after))
     for rule, action, old, new in entries:
-        audit.record(
-            actor=actor,
-            action=action,
-            object_type="catalog.authorisationrule",
-            object_id=rule.pk,
-            before=old,
-            after=new,
-            org_id=rule.org_id,
-        )
+        audit.record_change(actor, action, rule, before=old, after=new)

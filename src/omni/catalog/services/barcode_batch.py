@@ -21,12 +21,14 @@ from django.db.models import Q
 from omni.kernel import audit
 from omni.kernel.actors import Actor
 from omni.kernel.imports import insert_rows, rows_by_keys
+from omni.kernel.writes import chunks
 
 from ..models import Barcode, Sku, Unit, UnitConversion
 from ..scoping import scoped, writable_q
 from ..types import BarcodeRow, BatchResult, Ref
+from ._common import check_batch
 from .barcode_rules import BarcodeSnapshot, check_rows, plan, valid_barcode
-from .product_batch import _chunks, _refs
+from .product_batch import _refs
 
 PERMISSIONS = ("catalog.product.import", "catalog.product.edit")
 _SKU_COLUMNS = ("id", "code", "product_id", "product__base_unit_id", "product__org_id")
@@ -38,7 +40,7 @@ def _skus(actor: Actor, refs: Iterable[Ref]) -> dict[Ref, dict[str, Any]]:
     visible = scoped(Sku.objects.all(), actor, "product__org")
     found: dict[Ref, dict[str, Any]] = {}
     for key, values in (("code", codes), ("pk", ids)):
-        for chunk in _chunks(values):
+        for chunk in chunks(values):
             for row in visible.filter(**{f"{key}__in": chunk}).values_list(*_SKU_COLUMNS):
                 sku = dict(zip(_SKU_FIELDS, row, strict=True))
                 found[sku["code"] if key == "code" else sku["id"]] = sku
@@ -49,7 +51,7 @@ def load_snapshot(actor: Actor, rows: Sequence[BarcodeRow]) -> BarcodeSnapshot:
     snap = BarcodeSnapshot(skus=_skus(actor, (r.sku for r in rows)))
     ids = sorted({s["id"] for s in snap.skus.values()})
     writable = writable_q(actor, "product__org")
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         qs = Sku.objects.filter(pk__in=chunk)
         snap.writable.update(
             (qs if writable is None else qs.filter(writable)).values_list("id", flat=True)
@@ -84,15 +86,10 @@ def load_snapshot(actor: Actor, rows: Sequence[BarcodeRow]) -> BarcodeSnapshot:
     return snap
 
 
-def _require(actor: Actor) -> None:
-    if not any(actor.can(p) for p in PERMISSIONS):
-        actor.require(PERMISSIONS[0])
-
-
 def check_barcodes(*, actor: Actor, rows: Sequence[BarcodeRow]) -> BatchResult:
     """The refused rows of `rows`, writing nothing (an import's validation pass)."""
-    _require(actor)
-    return BatchResult(issues=check_rows(rows, load_snapshot(actor, rows)))
+    _snap, answer = check_batch(actor, rows, PERMISSIONS, load_snapshot, check_rows)
+    return answer or BatchResult()
 
 
 @transaction.atomic
@@ -108,18 +105,16 @@ def upsert_barcodes(
     Runs in the caller's transaction when there is one (an import job's). `audit_rows`: one
     audit entry per barcode added, on its product (an import job writes one for the file).
     `create_only`: a barcode that exists is a duplicate_barcode."""
-    _require(actor)
-    if not rows:
-        return BatchResult()
-    snap = load_snapshot(actor, rows)
-    issues = check_rows(rows, snap, create_only=create_only)
-    if issues:
-        return BatchResult(issues=issues)
+    snap, answer = check_batch(
+        actor, rows, PERMISSIONS, load_snapshot, check_rows, create_only=create_only
+    )
+    if answer is not None:
+        return answer
     changes = plan(rows, snap)
     # the previous primaries step down first (one primary per SKU and unit at any time)
-    for chunk in _chunks(changes.demote):
+    for chunk in chunks(changes.demote):
         Barcode.objects.filter(code__in=chunk).update(is_primary=False)
-    for chunk in _chunks(changes.promote):
+    for chunk in chunks(changes.promote):
         Barcode.objects.filter(code__in=chunk).update(is_primary=True)
     insert_rows(Barcode, ("code", "sku_id", "unit_id", "is_primary"), changes.new)
     result = BatchResult(created=len(changes.new), updated=len(changes.promote))

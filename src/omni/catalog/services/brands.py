@@ -9,10 +9,17 @@ from django.db import transaction
 from omni.kernel import audit
 from omni.kernel.actors import Actor
 
-from .. import errors
 from ..models import Brand
 from ..scoping import check_org_writable, check_row_writable, scoped
-from ._common import UNSET, clean_code, clean_text, get_for_update, insert_unique
+from ._common import (
+    UNSET,
+    clean_code,
+    clean_text,
+    create_with_code,
+    get_for_update,
+    save_unique,
+    set_code,
+)
 
 FIELDS = ("org", "code", "name", "is_active")
 
@@ -23,22 +30,10 @@ def create_brand(*, actor: Actor, org_id: int, code: str, name: str) -> Brand:
     code = clean_code(code, model=Brand)
     name = clean_text(name, field="name", max_length=100)
     check_org_writable(actor, org_id)
-    if Brand.objects.filter(code=code).exists():
-        raise errors.conflict("duplicate_code", field="code", value=code)
-    brand = insert_unique(
-        lambda: Brand.objects.create(org_id=org_id, code=code, name=name),
-        error="duplicate_code",
-        field="code",
-        value=code,
+    brand = create_with_code(
+        Brand, code, lambda: Brand.objects.create(org_id=org_id, code=code, name=name)
     )
-    audit.record(
-        actor=actor,
-        action="catalog.brand_created",
-        object_type="catalog.brand",
-        object_id=brand.pk,
-        after=audit.snapshot(brand, FIELDS),
-        org_id=brand.org_id,
-    )
+    audit.record_created(actor, "catalog.brand_created", brand, FIELDS)
     return brand
 
 
@@ -51,24 +46,11 @@ def update_brand(
     check_row_writable(actor, brand)
     before = audit.snapshot(brand, FIELDS)
     if code is not UNSET:
-        code = clean_code(code, model=Brand)
-        if Brand.objects.filter(code=code).exclude(pk=brand.pk).exists():
-            raise errors.conflict("duplicate_code", field="code", value=code)
-        brand.code = code
+        set_code(brand, code)
     if name is not UNSET:
         brand.name = clean_text(name, field="name", max_length=100)
     if is_active is not UNSET:
         brand.is_active = bool(is_active)
-    insert_unique(brand.save, error="duplicate_code", field="code", value=brand.code)
-    after = audit.snapshot(brand, FIELDS)
-    if after != before:
-        audit.record(
-            actor=actor,
-            action="catalog.brand_updated",
-            object_type="catalog.brand",
-            object_id=brand.pk,
-            before=before,
-            after=after,
-            org_id=brand.org_id,
-        )
+    save_unique(brand)
+    audit.record_updated(actor, "catalog.brand_updated", brand, before, FIELDS)
     return brand

@@ -14,7 +14,16 @@ from omni.kernel.actors import Actor
 from .. import errors
 from ..models import Category
 from ..scoping import check_org_writable, check_row_writable, scoped
-from ._common import UNSET, clean_code, clean_text, get_for_update, insert_unique, reference
+from ._common import (
+    UNSET,
+    clean_code,
+    clean_text,
+    create_with_code,
+    get_for_update,
+    reference,
+    save_unique,
+    set_code,
+)
 
 FIELDS = ("org", "code", "name", "parent", "path", "sort_order", "is_active")
 MAX_DEPTH = 8
@@ -39,8 +48,6 @@ def create_category(
         parent = reference(scoped(Category.objects.all(), actor), parent_id, "unknown_category")
         if parent.depth + 1 >= MAX_DEPTH:
             raise errors.invalid("category_cycle", reason="too_deep", max_depth=MAX_DEPTH)
-    if Category.objects.filter(code=code).exists():
-        raise errors.conflict("duplicate_code", field="code", value=code)
 
     def create() -> Category:
         cat = Category.objects.create(
@@ -50,15 +57,8 @@ def create_category(
         Category.objects.filter(pk=cat.pk).update(path=cat.path)
         return cat
 
-    category = insert_unique(create, error="duplicate_code", field="code", value=code)
-    audit.record(
-        actor=actor,
-        action="catalog.category_created",
-        object_type="catalog.category",
-        object_id=category.pk,
-        after=audit.snapshot(category, FIELDS),
-        org_id=category.org_id,
-    )
+    category = create_with_code(Category, code, create)
+    audit.record_created(actor, "catalog.category_created", category, FIELDS)
     return category
 
 
@@ -80,10 +80,7 @@ def update_category(
     check_row_writable(actor, category)
     before = audit.snapshot(category, FIELDS)
     if code is not UNSET:
-        code = clean_code(code, model=Category)
-        if Category.objects.filter(code=code).exclude(pk=category.pk).exists():
-            raise errors.conflict("duplicate_code", field="code", value=code)
-        category.code = code
+        set_code(category, code)
     if name is not UNSET:
         category.name = clean_text(name, field="name", max_length=60)
     if sort_order is not UNSET:
@@ -92,21 +89,11 @@ def update_category(
         category.is_active = bool(is_active)
     if parent_id is not UNSET and parent_id != category.parent_id:
         _move(category, parent_id, visible)
-    insert_unique(category.save, error="duplicate_code", field="code", value=category.code)
+    save_unique(category)
     category.refresh_from_db()
-    after = audit.snapshot(category, FIELDS)
-    if after != before:
-        audit.record(
-            actor=actor,
-            action="catalog.category_moved"
-            if after["parent"] != before["parent"]
-            else "catalog.category_updated",
-            object_type="catalog.category",
-            object_id=category.pk,
-            before=before,
-            after=after,
-            org_id=category.org_id,
-        )
+    moved = category.parent_id != before["parent"]
+    action = "catalog.category_moved" if moved else "catalog.category_updated"
+    audit.record_updated(actor, action, category, before, FIELDS)
     return category
 
 

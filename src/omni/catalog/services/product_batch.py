@@ -14,7 +14,7 @@ then every chunk written in the import's one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import transaction
@@ -24,6 +24,7 @@ from django.db.models.functions import Upper
 from omni.kernel import audit
 from omni.kernel.actors import Actor
 from omni.kernel.imports import rows_by_keys
+from omni.kernel.writes import chunks, require_any
 
 from ..models import Barcode, Brand, Category, Product, Sku, Unit
 from ..scoping import actor_scope, scoped, writable_orgs, writable_q
@@ -34,9 +35,8 @@ from .product_rules import (
     check_rows,
     fold,
 )
-from .product_write import write_rows
+from .product_write import AUDIT_FIELDS, write_rows
 
-CHUNK = 5000  # codes per lookup query, rows per insert round
 CASE_UNIT_CODES = ("case", "箱")
 CASE_UNIT_NAME = "箱"
 PERMISSIONS = ("catalog.product.import", "catalog.product.create", "catalog.product.edit")
@@ -55,11 +55,6 @@ _PRODUCT_FIELDS = (
 _SKU_FIELDS = ("id", "code", "product_id", "name", "spec_values", "spec_key", "status")
 
 
-def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
 def _refs(values: Iterable[Ref | None]) -> tuple[list[str], list[int]]:
     """The distinct codes and ids among `values` (sorted, empty values dropped)."""
     codes: set[str] = set()
@@ -75,8 +70,8 @@ def _lookup(qs: Any, values: Iterable[Ref | None], *fields: str) -> dict[Ref, An
     """{code or id: values_list(*fields)} for the rows of `qs` named by code or id."""
     codes, ids = _refs(values)
     found: dict[Ref, Any] = {}
-    for key, chunks in (("code", _chunks(codes)), ("pk", _chunks(ids))):
-        for chunk in chunks:
+    for key, parts in (("code", chunks(codes)), ("pk", chunks(ids))):
+        for chunk in parts:
             for row in qs.filter(**{f"{key}__in": chunk}).values_list(key, *fields):
                 found[row[0]] = row[1:] if len(fields) > 1 else row[1]
     return found
@@ -126,7 +121,7 @@ def load_snapshot(
     if writable is None:
         snap.writable_products.update(snap.products)
     else:
-        for chunk in _chunks(sorted(p["id"] for p in snap.products.values())):
+        for chunk in chunks(sorted(p["id"] for p in snap.products.values())):
             snap.writable_products.update(
                 Product.objects.filter(pk__in=chunk).filter(writable).values_list("code", flat=True)
             )
@@ -155,17 +150,12 @@ def other_case_codes(
     skip = set(exact)
     folds = sorted({fold(c) for c in codes if isinstance(c, str)})
     found: dict[str, str] = {}
-    for chunk in _chunks(folds):
+    for chunk in chunks(folds):
         qs = model.objects.annotate(folded=Upper("code")).filter(folded__in=chunk)
         for code in qs.values_list("code", flat=True):
             if code not in skip:
                 found.setdefault(fold(code), code)
     return found
-
-
-def _require(actor: Actor) -> None:
-    if not any(actor.can(p) for p in PERMISSIONS):
-        actor.require(PERMISSIONS[0])
 
 
 class ProductBatch:
@@ -177,7 +167,7 @@ class ProductBatch:
     one chunk of rows and snapshot at a time."""
 
     def __init__(self, actor: Actor, *, create_only: bool = False) -> None:
-        _require(actor)
+        require_any(actor, PERMISSIONS)
         self.actor, self.create_only = actor, create_only
         self.seen = Seen()
 
@@ -236,25 +226,6 @@ def upsert_products(
     return result
 
 
-AUDIT_FIELDS = (
-    "org",
-    "code",
-    "name",
-    "brand",
-    "category",
-    "base_unit",
-    "spec_attributes",
-    "description",
-    "track_batch",
-    "track_expiry",
-    "shelf_life_days",
-    "track_serial",
-    "weighed",
-    "is_bundle",
-    "status",
-)
-
-
 def _audit_created(actor: Actor, codes: Sequence[str]) -> None:
     """One `catalog.product_created` entry per product created, with its SKU codes."""
     skus: dict[int, list[str]] = {}
@@ -264,11 +235,9 @@ def _audit_created(actor: Actor, codes: Sequence[str]) -> None:
     ):
         skus.setdefault(pid, []).append(code)
     for product in products:
-        audit.record(
-            actor=actor,
-            action="catalog.product_created",
-            object_type="catalog.product",
-            object_id=product.pk,
+        audit.record_change(
+            actor,
+            "catalog.product_created",
+            product,
             after={**audit.snapshot(product, AUDIT_FIELDS), "skus": skus.get(product.pk, [])},
-            org_id=product.org_id,
         )

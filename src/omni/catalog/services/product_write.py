@@ -5,7 +5,7 @@ row each). The rows were checked by `product_rules.check_rows` against the same 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +13,7 @@ from omni.kernel import clock
 from omni.kernel.actors import Actor
 from omni.kernel.imports import insert_rows, rows_by_keys
 from omni.kernel.states import apply_transition
+from omni.kernel.writes import chunks
 
 from ..models import Barcode, Product, Sku, UnitConversion
 from ..states import ACTION_FOR_STATUS, STATUS_FLOW, ProductStatus
@@ -26,8 +27,6 @@ from .product_rules import (
     spec_key,
 )
 
-CHUNK = 5000  # rows per insert round, ids per lookup
-
 _PRODUCT_CHANGES = ("name", "brand_id", "category_id", "spec_attributes")
 _NEW_ONLY = (
     "description",
@@ -38,12 +37,19 @@ _NEW_ONLY = (
     "weighed",
     "is_bundle",
 )
+# a product's audited view (`audit.snapshot`), in every entry that shows one
+AUDIT_FIELDS = (
+    "org",
+    "code",
+    "name",
+    "brand",
+    "category",
+    "base_unit",
+    "spec_attributes",
+    *_NEW_ONLY,
+    "status",
+)
 _NEW_DEFAULTS = {"description": "", "shelf_life_days": None}
-
-
-def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 def write_rows(
@@ -168,7 +174,7 @@ def write_rows(
             status_changes.append((current["id"], status))
             touched.add(i)
     done = 0
-    for chunk in _chunks(new_skus):
+    for chunk in chunks(new_skus):
         insert_rows(Sku, ("product_id", "code", "status", "name", "spec_values", "spec_key"), chunk)
         done += len(chunk)
         progress(done)
@@ -202,7 +208,7 @@ def _write_packaging(
     has_primary: set[tuple[int, int]] = set()
     conversions: dict[int, tuple[int, Decimal]] = {}
     case_unit = snap.case_unit_id
-    for chunk in _chunks(existing_sku_ids):
+    for chunk in chunks(existing_sku_ids):
         has_primary.update(
             Barcode.objects.filter(sku_id__in=chunk, is_primary=True).values_list(
                 "sku_id", "unit_id"

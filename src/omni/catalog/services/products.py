@@ -31,6 +31,7 @@ from ._common import (
     insert_unique,
     issue_error,
     reference,
+    save_unique,
 )
 from .product_batch import other_case_codes, upsert_products
 from .product_rules import (
@@ -44,24 +45,9 @@ from .product_rules import (
     status_issues,
     taken_by_other,
 )
+from .product_write import AUDIT_FIELDS
 
-FIELDS = (
-    "org",
-    "code",
-    "name",
-    "brand",
-    "category",
-    "base_unit",
-    "spec_attributes",
-    "description",
-    "track_batch",
-    "track_expiry",
-    "shelf_life_days",
-    "track_serial",
-    "weighed",
-    "is_bundle",
-    "status",
-)
+FIELDS = AUDIT_FIELDS
 FLAGS = ("track_batch", "track_expiry", "track_serial", "weighed", "is_bundle")
 
 
@@ -246,11 +232,7 @@ def update_product(
     check_row_writable(actor, product)
     before = _snapshot(product)
     if code is not UNSET:
-        code = clean_code(code, model=Product)
-        # codes that differ only by letter case are one code (product_rules.fold)
-        if taken_by_other(code, product.code, other_case_codes(Product, [code])):
-            raise errors.conflict("duplicate_code", field="code", value=code)
-        product.code = code
+        _set_code(product, code)
     if name is not UNSET:
         product.name = clean_text(name, field="name", max_length=NAME_MAX)
     if description is not UNSET:
@@ -278,19 +260,27 @@ def update_product(
     added: list[str] = []
     if spec_attributes is not UNSET:
         added = _respec(product, _clean_spec(spec_attributes))
-    insert_unique(product.save, error="duplicate_code", field="code", value=product.code)
+    save_unique(product)
     after = _snapshot(product)
     if after != before or added:
-        audit.record(
-            actor=actor,
-            action="catalog.product_updated",
-            object_type="catalog.product",
-            object_id=product.pk,
+        audit.record_change(
+            actor,
+            "catalog.product_updated",
+            product,
             before=before,
             after={**after, "skus_added": added} if added else after,
-            org_id=product.org_id,
         )
     return product
+
+
+def _set_code(row: Product | Sku, code: Any) -> None:
+    """A new code for a product or SKU: one another row has, whatever the letter case
+    (`product_rules.fold`: codes that differ only by case are one code), is a duplicate_code."""
+    model = type(row)
+    code = clean_code(code, model=model)
+    if taken_by_other(code, row.code, other_case_codes(model, [code])):
+        raise errors.conflict("duplicate_code", field="code", value=code)
+    row.code = code
 
 
 def _respec(product: Product, attributes: list[dict[str, Any]]) -> list[str]:
@@ -333,14 +323,12 @@ def set_product_status(*, actor: Actor, product_id: int, status: str, reason: st
     old = apply_transition(
         Product, product.pk, STATUS_FLOW, ACTION_FOR_STATUS[status], actor=actor, reason=reason
     )
-    audit.record(
-        actor=actor,
-        action="catalog.product_status_changed",
-        object_type="catalog.product",
-        object_id=product.pk,
+    audit.record_change(
+        actor,
+        "catalog.product_status_changed",
+        product,
         before={"status": old},
         after={"status": status},
-        org_id=product.org_id,
     )
     product.refresh_from_db()
     return product
@@ -385,14 +373,10 @@ def update_sku(*, actor: Actor, sku_id: int, code: Any = UNSET, name: Any = UNSE
     sku = _sku_for_update(actor, sku_id)
     before = {"code": sku.code, "name": sku.name}
     if code is not UNSET:
-        code = clean_code(code, model=Sku)
-        # codes that differ only by letter case are one code (product_rules.fold)
-        if taken_by_other(code, sku.code, other_case_codes(Sku, [code])):
-            raise errors.conflict("duplicate_code", field="code", value=code)
-        sku.code = code
+        _set_code(sku, code)
     if name is not UNSET:
         sku.name = clean_text(name, field="name", max_length=SKU_NAME_MAX)
-    insert_unique(sku.save, error="duplicate_code", field="code", value=sku.code)
+    save_unique(sku)
     after = {"code": sku.code, "name": sku.name}
     if after != before:
         audit.record(

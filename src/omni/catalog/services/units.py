@@ -9,9 +9,8 @@ from django.db import transaction
 from omni.kernel import audit
 from omni.kernel.actors import Actor
 
-from .. import errors
 from ..models import Unit
-from ._common import UNSET, clean_code, clean_text, get_for_update, insert_unique
+from ._common import UNSET, clean_code, clean_text, create_with_code, get_for_update
 
 FIELDS = ("code", "name", "allows_fraction")
 
@@ -21,21 +20,12 @@ def create_unit(*, actor: Actor, code: str, name: str, allows_fraction: bool = F
     actor.require("catalog.unit.create")
     code = clean_code(code, model=Unit)
     name = clean_text(name, field="name", max_length=20)
-    if Unit.objects.filter(code=code).exists():
-        raise errors.conflict("duplicate_code", field="code", value=code)
-    unit = insert_unique(
+    unit = create_with_code(
+        Unit,
+        code,
         lambda: Unit.objects.create(code=code, name=name, allows_fraction=bool(allows_fraction)),
-        error="duplicate_code",
-        field="code",
-        value=code,
     )
-    audit.record(
-        actor=actor,
-        action="catalog.unit_created",
-        object_type="catalog.unit",
-        object_id=unit.pk,
-        after=audit.snapshot(unit, FIELDS),
-    )
+    audit.record_created(actor, "catalog.unit_created", unit, FIELDS)
     return unit
 
 
@@ -52,14 +42,5 @@ def update_unit(
     if allows_fraction is not UNSET:
         unit.allows_fraction = bool(allows_fraction)
     unit.save()
-    after = audit.snapshot(unit, FIELDS)
-    if after != before:
-        audit.record(
-            actor=actor,
-            action="catalog.unit_updated",
-            object_type="catalog.unit",
-            object_id=unit.pk,
-            before=before,
-            after=after,
-        )
+    audit.record_updated(actor, "catalog.unit_updated", unit, before, FIELDS)
     return unit

@@ -4,12 +4,17 @@ sheets' words, yes/no, and cell parsers (formats only: the rules are in the serv
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from omni.kernel import excel
+from omni.kernel.actors import Actor
+from omni.kernel.excel import Row, RowError
+from omni.kernel.imports import ApplyCounts, Importer, Progress
 
 from ..errors import InvalidTags, InvalidTaxNumber
 from ..models import CustomerKind
+from ..types import BatchResult, RowProblem
 from ..validation import (
     MAX_TAG_LENGTH,
     MAX_TAGS,
@@ -73,3 +78,55 @@ def tax_number_cell(value: Any) -> str:
         return normalize_tax_number(excel.as_text(value))
     except InvalidTaxNumber:
         raise excel.CellError("税号无效：应为 18 位统一社会信用代码，且校验位正确") from None
+
+
+# --- importers ------------------------------------------------------------------------------
+
+
+class ServiceImporter(Importer):
+    """A sheet whose rows are write commands of a party bulk service, which holds every
+    rule: `validate` finds the problems writing nothing, `apply_in_tx` writes the rows in
+    the job's transaction (one audit entry for the file, written by the kernel), and
+    `row_errors` says the problems in the words of the sheet."""
+
+    # Not chunked yet (every row is held while validating): 50,000 rows keep one import
+    # well under 300 MB (customers: +152 MB at 50,000 rows, bench/RESULTS.md).
+    max_rows = 50_000
+
+    def to_command(self, row: Row) -> Any:
+        raise NotImplementedError
+
+    def validate(self, *, actor: Actor, rows: Sequence[Any]) -> list[RowProblem]:
+        raise NotImplementedError
+
+    def apply_in_tx(
+        self, *, actor: Actor, rows: Sequence[Any], audit_each: bool, progress: Progress
+    ) -> BatchResult:
+        raise NotImplementedError
+
+    def row_errors(self, rows: Sequence[Row], problems: Sequence[RowProblem]) -> list[RowError]:
+        raise NotImplementedError
+
+    def details(self, result: BatchResult) -> dict[str, int]:
+        """Further counts of the job (`ApplyCounts.details`)."""
+        return {}
+
+    def validate_rows(
+        self, rows: Sequence[Row], *, actor: Actor, progress: Progress
+    ) -> list[RowError]:
+        problems = self.validate(actor=actor, rows=[self.to_command(r) for r in rows])
+        progress(len(rows))
+        return self.row_errors(rows, problems)
+
+    def apply(self, rows: Sequence[Row], *, actor: Actor, progress: Progress) -> ApplyCounts:
+        commands = [self.to_command(r) for r in rows]
+        result = self.apply_in_tx(actor=actor, rows=commands, audit_each=False, progress=progress)
+        counts = ApplyCounts(
+            created=len(result.created),
+            updated=len(result.updated),
+            unchanged=result.unchanged,
+            details=self.details(result),
+        )
+        if result.problems:  # changed by someone else since the rows were checked
+            counts.details["refused_on_apply"] = len({p.index for p in result.problems})
+        return counts

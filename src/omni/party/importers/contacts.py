@@ -16,14 +16,12 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from omni.kernel import excel
-from omni.kernel.actors import Actor
 from omni.kernel.excel import Column, Row, RowError, SheetSpec
-from omni.kernel.imports import ApplyCounts, Importer, Progress
 
 from ..models import Address, Contact, Customer
 from ..services import contact_batch
-from ..types import AddressRow, ContactRow, RowProblem
-from ._cells import YES_NO, column_length, region_cell
+from ..types import AddressRow, BatchResult, ContactRow, RowProblem
+from ._cells import YES_NO, ServiceImporter, column_length, region_cell
 
 CONTACT, ADDRESS = "contact", "address"
 ENTRY_KINDS = {"联系人": CONTACT, "收货地址": ADDRESS}
@@ -153,38 +151,19 @@ def row_errors(rows: Sequence[Row], problems: Sequence[RowProblem]) -> list[RowE
     return errors
 
 
-class ContactAddressImporter(Importer):
+class ContactAddressImporter(ServiceImporter):
     """Rows become contact / address commands for the contact service."""
 
     label = _("Customer contacts and addresses")
     permission = "party.customer.import"
-    # Not chunked yet (every row is held while validating): 50,000 rows keep one import
-    # well under 300 MB (customers: +152 MB at 50,000 rows, bench/RESULTS.md).
-    max_rows = 50_000
     spec = CONTACT_SPEC
+    to_command = staticmethod(_command)
+    validate = staticmethod(contact_batch.validate_contacts_addresses)
+    apply_in_tx = staticmethod(contact_batch.apply_contacts_addresses_in_tx)
+    row_errors = staticmethod(row_errors)
 
-    def validate_rows(
-        self, rows: Sequence[Row], *, actor: Actor, progress: Progress
-    ) -> list[RowError]:
-        problems = contact_batch.validate_contacts_addresses(
-            actor=actor, rows=[_command(r) for r in rows]
-        )
-        progress(len(rows))
-        return row_errors(rows, problems)
-
-    def apply(self, rows: Sequence[Row], *, actor: Actor, progress: Progress) -> ApplyCounts:
-        result = contact_batch.apply_contacts_addresses_in_tx(
-            actor=actor, rows=[_command(r) for r in rows], audit_each=False, progress=progress
-        )
-        counts = ApplyCounts(
-            created=len(result.created),
-            updated=len(result.updated),
-            unchanged=result.unchanged,
-            details=dict(result.counts),
-        )
-        if result.problems:  # changed by someone else since the rows were checked
-            counts.details["refused_on_apply"] = len({p.index for p in result.problems})
-        return counts
+    def details(self, result: BatchResult) -> dict[str, int]:
+        return dict(result.counts)
 
 
 def contact_address_rows(customers: QuerySet[Customer]) -> Iterator[dict[str, Any]]:

@@ -17,9 +17,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from omni.kernel import excel
-from omni.kernel.actors import Actor
 from omni.kernel.excel import Column, Row, RowError, SheetSpec
-from omni.kernel.imports import ApplyCounts, Importer, Progress
 
 from ..calculations import MAX_CHAIN
 from ..models import Customer
@@ -31,6 +29,7 @@ from ._cells import (
     KIND_LABELS,
     KINDS,
     OUT_OF_SCOPE,
+    ServiceImporter,
     code_cell,
     column_length,
     region_cell,
@@ -193,7 +192,7 @@ def _reason(problem: RowProblem, rows: Sequence[Row]) -> str:
     return reasons.get(code) or str(problem.error.message)
 
 
-def row_errors(problems: Sequence[RowProblem], rows: Sequence[Row]) -> list[RowError]:
+def row_errors(rows: Sequence[Row], problems: Sequence[RowProblem]) -> list[RowError]:
     h = CUSTOMER_SPEC.header
     return [
         RowError(rows[p.index].number, h(_COLUMNS.get(p.field, p.field)), _reason(p, rows))
@@ -201,35 +200,16 @@ def row_errors(problems: Sequence[RowProblem], rows: Sequence[Row]) -> list[RowE
     ]
 
 
-class CustomerImporter(Importer):
+class CustomerImporter(ServiceImporter):
     """Rows become `CustomerRow` commands for the customer service, which holds every rule."""
 
     label = _("Customers")
     permission = "party.customer.import"
-    # Not chunked yet (every row is held while validating): 50,000 rows keep one import
-    # well under 300 MB (customers: +152 MB at 50,000 rows, bench/RESULTS.md).
-    max_rows = 50_000
     spec = CUSTOMER_SPEC
-
-    def validate_rows(
-        self, rows: Sequence[Row], *, actor: Actor, progress: Progress
-    ) -> list[RowError]:
-        problems = customer_services.validate_customers(
-            actor=actor, rows=[_command(r) for r in rows]
-        )
-        progress(len(rows))
-        return row_errors(problems, rows)
-
-    def apply(self, rows: Sequence[Row], *, actor: Actor, progress: Progress) -> ApplyCounts:
-        result = customer_services.apply_customers_in_tx(
-            actor=actor, rows=[_command(r) for r in rows], audit_each=False, progress=progress
-        )
-        counts = ApplyCounts(
-            created=len(result.created), updated=len(result.updated), unchanged=result.unchanged
-        )
-        if result.problems:  # changed by someone else since the rows were checked
-            counts.details["refused_on_apply"] = len({p.index for p in result.problems})
-        return counts
+    to_command = staticmethod(_command)
+    validate = staticmethod(customer_services.validate_customers)
+    apply_in_tx = staticmethod(customer_services.apply_customers_in_tx)
+    row_errors = staticmethod(row_errors)
 
 
 def customer_rows(customers: QuerySet[Customer]) -> Iterator[dict[str, Any]]:

@@ -140,29 +140,48 @@ def _submit_application(
     return app
 
 
-@transaction.atomic(durable=True)
-def request_more_info(*, actor: Actor, application_id: int, note: str) -> DealerApplication:
+def _review(
+    actor: Actor,
+    application_id: int,
+    action: str,
+    *,
+    audited: str,
+    field: str,
+    text: str,
+    missing: str,
+) -> DealerApplication:
+    """A reviewer's answer that needs words (`text`, the argument `field`; `missing` says
+    what an empty one lacks): the transition `action` with the text as its reason and the
+    application's review note, audited as `audited`."""
     actor.require("party.application.approve")
     app = get_application(actor, application_id, permission=None)
-    if not note.strip():
-        raise InvalidInput(details={"note": "say what is missing"})
+    if not text.strip():
+        raise InvalidInput(details={field: missing})
     apply_transition(
         DealerApplication,
         app.pk,
         APPLICATION_FLOW,
-        "request_info",
+        action,
         actor=actor,
-        reason=note,
-        extra_updates={"review_note": note.strip()},
+        reason=text,
+        extra_updates={"review_note": text.strip()},
     )
-    audit.record_change(
-        actor,
-        "party.application_more_info",
-        app,
-        after={"note": note},
-    )
+    audit.record_change(actor, audited, app, after={field: text})
     app.refresh_from_db()
     return app
+
+
+@transaction.atomic(durable=True)
+def request_more_info(*, actor: Actor, application_id: int, note: str) -> DealerApplication:
+    return _review(
+        actor,
+        application_id,
+        "request_info",
+        audited="party.application_more_info",
+        field="note",
+        text=note,
+        missing="say what is missing",
+    )
 
 
 def find_application_by_token(token: str) -> DealerApplication | None:
@@ -210,27 +229,15 @@ def resubmit_application(
 
 @transaction.atomic(durable=True)
 def reject_application(*, actor: Actor, application_id: int, reason: str) -> DealerApplication:
-    actor.require("party.application.approve")
-    app = get_application(actor, application_id, permission=None)
-    if not reason.strip():
-        raise InvalidInput(details={"reason": "required"})
-    apply_transition(
-        DealerApplication,
-        app.pk,
-        APPLICATION_FLOW,
-        "reject",
-        actor=actor,
-        reason=reason,
-        extra_updates={"review_note": reason.strip()},
-    )
-    audit.record_change(
+    return _review(
         actor,
-        "party.application_rejected",
-        app,
-        after={"reason": reason},
+        application_id,
+        "reject",
+        audited="party.application_rejected",
+        field="reason",
+        text=reason,
+        missing="required",
     )
-    app.refresh_from_db()
-    return app
 
 
 @transaction.atomic(durable=True)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from omni.kernel import audit
 from omni.kernel.actors import Actor
 from omni.kernel.errors import InvalidInput
+from omni.kernel.writes import insert_unique
 
 from ..errors import DuplicateCode
 from ..models import CustomerClass, CustomerLevel
@@ -26,18 +27,11 @@ def _check(code: str, name: str) -> tuple[str, str]:
 def create_customer_class(*, actor: Actor, code: str, name: str) -> CustomerClass:
     actor.require("party.classification.edit")
     code, name = _check(code, name)
-    try:
-        with transaction.atomic():
-            item = CustomerClass.objects.create(code=code, name=name)
-    except IntegrityError:
-        raise DuplicateCode(details={"code": code}) from None
-    audit.record(
-        actor=actor,
-        action="party.customer_class_created",
-        object_type="party.customerclass",
-        object_id=item.pk,
-        after={"code": code, "name": name},
+    item = insert_unique(
+        lambda: CustomerClass.objects.create(code=code, name=name),
+        lambda: DuplicateCode(details={"code": code}),
     )
+    audit.record_created(actor, "party.customer_class_created", item, ("code", "name"))
     return item
 
 
@@ -47,16 +41,9 @@ def create_customer_level(*, actor: Actor, code: str, name: str, rank: int) -> C
     code, name = _check(code, name)
     if not isinstance(rank, int) or not 1 <= rank <= 99:
         raise InvalidInput(details={"field": "rank", "value": rank})
-    try:
-        with transaction.atomic():
-            item = CustomerLevel.objects.create(code=code, name=name, rank=rank)
-    except IntegrityError:
-        raise DuplicateCode(details={"code": code}) from None
-    audit.record(
-        actor=actor,
-        action="party.customer_level_created",
-        object_type="party.customerlevel",
-        object_id=item.pk,
-        after={"code": code, "name": name, "rank": rank},
+    item = insert_unique(
+        lambda: CustomerLevel.objects.create(code=code, name=name, rank=rank),
+        lambda: DuplicateCode(details={"code": code}),
     )
+    audit.record_created(actor, "party.customer_level_created", item, ("code", "name", "rank"))
     return item

@@ -12,7 +12,7 @@ single-row services (`customers.add_contact`, `add_address`, `update_contact`,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -24,6 +24,7 @@ from omni.kernel.actors import Actor
 from omni.kernel.errors import DomainError
 from omni.kernel.excel import normalise_code
 from omni.kernel.fields import Required, clean_text
+from omni.kernel.writes import chunks
 from omni.tenancy.selectors import regions
 
 from .. import calculations as calc
@@ -32,7 +33,6 @@ from ..selectors import list_customers_in_scope
 from ..types import AddressRow, BatchResult, ContactRow, RowProblem
 from ..validation import normalize_phone
 
-CHUNK = 5000
 CREATE, UPSERT = "create", "upsert"
 EntryRow = ContactRow | AddressRow
 MODELS: dict[str, Any] = {"contact": Contact, "address": Address}
@@ -42,11 +42,6 @@ FIELDS = {
     "contact": ("name", "phone", "position"),
     "address": ("province_id", "city_id", "district_id", "street", "receiver", "phone"),
 }
-
-
-def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 def _clean(index: int, row: EntryRow) -> tuple[EntryRow, list[RowProblem]]:
@@ -101,7 +96,7 @@ def _region_chains(codes: Iterable[str]) -> dict[str, tuple[tuple[str, str], ...
         if not todo:
             break
         found = []
-        for chunk in _chunks(todo):
+        for chunk in chunks(todo):
             found.extend(regions().filter(code__in=chunk).values_list("code", "parent_id", "name"))
         known.update({code: (parent, name) for code, parent, name in found})
         todo = sorted({parent for _c, parent, _n in found if parent})
@@ -133,14 +128,14 @@ def _load(actor: Actor, rows: Sequence[EntryRow]) -> calc.EntrySnapshot:
     )
     customers: dict[Any, int] = {}
     qs = list_customers_in_scope(actor, mode="write")
-    for chunk in _chunks(items):
+    for chunk in chunks(items):
         ids = [r for r in chunk if isinstance(r, int)]
         codes = [r for r in chunk if isinstance(r, str)]
         for pk, code in qs.filter(Q(pk__in=ids) | Q(code__in=codes)).values_list("pk", "code"):
             customers[pk] = customers[code] = pk
     entries: dict[tuple[Any, ...], calc.Entry] = {}
     by_id: dict[tuple[str, int], calc.Entry] = {}
-    for chunk in _chunks(sorted(set(customers.values()))):
+    for chunk in chunks(sorted(set(customers.values()))):
         for kind, model in MODELS.items():
             names = ("id", "customer_id", *FIELDS[kind], FLAGS[kind])
             for values in model.objects.filter(customer_id__in=chunk).order_by("pk").values(*names):
@@ -214,7 +209,7 @@ def apply_contacts_addresses_in_tx(
             if p.kind == kind and p.default:
                 keep[p.customer_id] = p.current.id if p.current else None
         kept = [pk for pk in keep.values() if pk is not None]
-        for chunk in _chunks(sorted(keep)):
+        for chunk in chunks(sorted(keep)):
             counts["defaults_moved"] += (
                 model.objects.filter(customer_id__in=chunk, **{FLAGS[kind]: True})
                 .exclude(pk__in=kept)

@@ -22,6 +22,7 @@ from omni.kernel.errors import DomainError, InvalidInput
 from omni.kernel.excel import normalise_code
 from omni.kernel.fields import clean_text
 from omni.kernel.imports import insert_rows, rows_by_keys
+from omni.kernel.writes import chunks
 from omni.tenancy.scope import sees_everything
 from omni.tenancy.selectors import (
     list_organizations,
@@ -57,7 +58,6 @@ AUDITED = [
     "invoice_title",
     "tax_number",
 ]
-CHUNK = 5000
 # the fields a row writes (besides code, upper and the account manager)
 WRITES = (
     "org_id",
@@ -114,18 +114,13 @@ def _clean(index: int, row: CustomerRow) -> tuple[CustomerRow, list[RowProblem]]
     return cleaned, problems
 
 
-def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
 def _by_id_or_code(qs: Any, refs: Iterable[Any], *fields: str) -> Iterator[tuple[Any, ...]]:
     """Rows named by id or by code, one query per chunk."""
     refs = list(refs)
     items = sorted({r for r in refs if isinstance(r, int)}) + sorted(
         {r for r in refs if isinstance(r, str) and r}
     )
-    for chunk in _chunks(items):
+    for chunk in chunks(items):
         ids = [r for r in chunk if isinstance(r, int)]
         codes = [r for r in chunk if isinstance(r, str)]
         yield from qs.filter(Q(pk__in=ids) | Q(code__in=codes)).values_list(*fields)
@@ -155,7 +150,7 @@ def _load(actor: Actor, rows: Sequence[CustomerRow]) -> calc.Snapshot:
         missing = sorted({c.upper_id for c in by_id.values() if c.upper_id} - set(by_id))
         if not missing:
             break
-        for chunk in _chunks(missing):
+        for chunk in chunks(missing):
             for values in Customer.objects.filter(pk__in=chunk).values_list(*_LOADED):
                 c = _current(values)
                 by_id[c.id] = c
@@ -163,7 +158,7 @@ def _load(actor: Actor, rows: Sequence[CustomerRow]) -> calc.Snapshot:
     srs = _ref_map(sales_regions(), (r.sales_region for r in rows))
     region_codes = sorted({r.region_code for r in rows if r.region_code})
     found_regions: set[str] = set()
-    for chunk in _chunks(region_codes):
+    for chunk in chunks(region_codes):
         found_regions.update(regions().filter(code__in=chunk).values_list("code", flat=True))
     snap = calc.Snapshot(
         orgs=orgs,
@@ -188,7 +183,7 @@ def _load(actor: Actor, rows: Sequence[CustomerRow]) -> calc.Snapshot:
             .values_list("pk", "org_id")
         )
     visible: set[int] = set()
-    for chunk in _chunks(sorted(by_id)):
+    for chunk in chunks(sorted(by_id)):
         visible.update(
             list_customers_in_scope(actor, mode="write")
             .filter(pk__in=chunk)
@@ -226,7 +221,7 @@ def _plan(actor: Actor, rows: Sequence[CustomerRow], *, mode: str) -> _Plan:
     changing = calc.changing_suppliers(planned)
     if changing:
         lowers: dict[int, list[tuple[str, int]]] = {}
-        for chunk in _chunks(changing):
+        for chunk in chunks(changing):
             for upper_id, code, org_id in (
                 Customer.objects.filter(upper_id__in=chunk)
                 .order_by("code")
@@ -388,12 +383,5 @@ def _audit(actor: Actor, result: BatchResult, before: dict[int, dict[str, Any]])
         was = before.get(customer.pk)
         if customer.pk not in created and not audit.changed_fields(was, after):
             continue
-        audit.record(
-            actor=actor,
-            action="party.customer_created" if was is None else "party.customer_updated",
-            object_type="party.customer",
-            object_id=customer.pk,
-            before=was,
-            after=after,
-            org_id=customer.org_id,
-        )
+        action = "party.customer_created" if was is None else "party.customer_updated"
+        audit.record_change(actor, action, customer, before=was, after=after)

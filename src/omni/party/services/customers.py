@@ -159,7 +159,12 @@ def change_customer_status(
 # --- contacts and addresses: the bulk path (`contact_batch`) with one row ----------------------
 
 
-def _entry(result: BatchResult, kind: str, pk: int | None = None) -> Any:
+def _entry(
+    actor: Actor, row: ContactRow | AddressRow, kind: str, pk: int | None = None, **options: Any
+) -> Any:
+    """`row` written by the contact service, all or nothing; the contact or address it
+    created or changed (`pk`: the one it names, when it changed nothing)."""
+    result = apply_contacts_addresses_in_tx(actor=actor, rows=[row], all_or_nothing=True, **options)
     result.raise_first()
     pk = next(iter({**result.created, **result.updated}.values()), pk)
     return MODELS[kind].objects.get(pk=pk)
@@ -200,10 +205,7 @@ def add_contact_in_tx(
 ) -> Contact:
     """For services that add a contact in their own transaction (approval)."""
     row = ContactRow(customer_id, name, phone, position, default=is_primary)
-    result = apply_contacts_addresses_in_tx(
-        actor=actor, rows=[row], mode=ENTRY_CREATE, all_or_nothing=True
-    )
-    return _entry(result, "contact")
+    return _entry(actor, row, "contact", mode=ENTRY_CREATE)
 
 
 @transaction.atomic(durable=True)
@@ -221,8 +223,7 @@ def update_contact(
     actor.require("party.customer.edit")
     get_customer(actor, customer_id, permission=None)
     row = ContactRow(customer_id, name, phone, position, default=is_primary, id=contact_id)
-    result = apply_contacts_addresses_in_tx(actor=actor, rows=[row], all_or_nothing=True)
-    return _entry(result, "contact", contact_id)
+    return _entry(actor, row, "contact", contact_id)
 
 
 @transaction.atomic(durable=True)
@@ -241,10 +242,7 @@ def add_address(
     actor.require("party.customer.edit")
     get_customer(actor, customer_id, permission=None)
     row = AddressRow(customer_id, district_code, street, receiver, phone, default=is_default)
-    result = apply_contacts_addresses_in_tx(
-        actor=actor, rows=[row], mode=ENTRY_CREATE, all_or_nothing=True
-    )
-    return _entry(result, "address")
+    return _entry(actor, row, "address", mode=ENTRY_CREATE)
 
 
 @transaction.atomic(durable=True)
@@ -265,8 +263,7 @@ def update_address(
     row = AddressRow(
         customer_id, district_code, street, receiver, phone, default=is_default, id=address_id
     )
-    result = apply_contacts_addresses_in_tx(actor=actor, rows=[row], all_or_nothing=True)
-    return _entry(result, "address", address_id)
+    return _entry(actor, row, "address", address_id)
 
 
 @transaction.atomic(durable=True)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 
 from omni.kernel import audit
@@ -20,6 +21,7 @@ from omni.kernel.actors import Actor
 from omni.kernel.errors import DomainError, InvalidInput, NotFound
 from omni.kernel.excel import normalise_code
 from omni.kernel.fields import clean_text
+from omni.kernel.writes import insert_unique
 from omni.tenancy.scope import sees_everything
 from omni.tenancy.selectors import list_organizations
 
@@ -142,17 +144,13 @@ def apply_suppliers_in_tx(
         row = plan.rows[p.index]
         values = {f: getattr(row, f) for f in WRITES[1:]} | {"org_id": p.org_id}
         if p.current is None:
-            try:
-                with transaction.atomic():
-                    supplier = Supplier.objects.create(code=p.code, **values)
-            except IntegrityError:  # the same code created meanwhile
-                raise DuplicateCode(details={"code": p.code}) from None
+            supplier = insert_unique(  # the same code created meanwhile: a conflict
+                partial(Supplier.objects.create, code=p.code, **values),
+                partial(DuplicateCode, details={"code": p.code}),
+            )
             result.created[p.index] = supplier.pk
-            audit.record_change(
-                actor,
-                "party.supplier_created",
-                supplier,
-                after=audit.snapshot(supplier, ["code", "name", "tax_number"]),
+            audit.record_created(
+                actor, "party.supplier_created", supplier, ["code", "name", "tax_number"]
             )
             continue
         if all(p.current.values[k] == v for k, v in values.items()):
@@ -190,9 +188,7 @@ def create_supplier(
 ) -> Supplier:
     actor.require("party.supplier.create")
     row = SupplierRow(code, name, org_id, contact_name, phone, tax_number)
-    result = apply_suppliers_in_tx(actor=actor, rows=[row], mode=CREATE)
-    result.raise_first()
-    return Supplier.objects.get(pk=result.created[0])
+    return _write_one(actor, row, mode=CREATE)
 
 
 @transaction.atomic(durable=True)
@@ -211,6 +207,12 @@ def update_supplier(
     if not list_suppliers(actor, permission=None, mode="write").filter(pk=supplier_id).exists():
         raise NotFound(details={"supplier_id": supplier_id})  # before the body is looked at
     row = SupplierRow("", name, None, contact_name, phone, tax_number, is_active, id=supplier_id)
-    result = apply_suppliers_in_tx(actor=actor, rows=[row])
+    return _write_one(actor, row)
+
+
+def _write_one(actor: Actor, row: SupplierRow, **options: Any) -> Supplier:
+    """One row through the bulk path: its first problem raised, else the supplier written
+    (or named by `row.id`)."""
+    result = apply_suppliers_in_tx(actor=actor, rows=[row], **options)
     result.raise_first()
-    return Supplier.objects.get(pk=supplier_id)
+    return Supplier.objects.get(pk=result.created[0] if result.created else row.id)

@@ -5,13 +5,14 @@ stored before organisations moved to tenancy still name them so."""
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 
 from omni.kernel import audit
 from omni.kernel.actors import Actor
 from omni.kernel.errors import Conflict, InvalidInput, NotFound
+from omni.kernel.writes import insert_unique
 
 from ..errors import CyclicHierarchy, DuplicateCode
 from ..models import Organization, OrgKind
@@ -41,13 +42,12 @@ def create_organization(
     elif Organization.objects.exists() and kind != OrgKind.GROUP:
         # the tree has its root already: a state conflict, not a malformed request
         raise Conflict("parent_required", details={"parent_id": "required below the group"})
-    try:
-        with transaction.atomic():
-            org = Organization.objects.create(
-                code=code, name=name, kind=kind, parent=parent, path=""
-            )
-    except IntegrityError:
-        raise DuplicateCode(details={"code": code}) from None
+    org = insert_unique(
+        lambda: Organization.objects.create(
+            code=code, name=name, kind=kind, parent=parent, path=""
+        ),
+        lambda: DuplicateCode(details={"code": code}),
+    )
     org.path = f"{parent.path if parent else '/'}{org.pk}/"
     org.save(update_fields=["path"])
     audit.record(

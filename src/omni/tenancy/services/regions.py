@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from omni.kernel import audit
 from omni.kernel.actors import Actor
 from omni.kernel.errors import InvalidInput, NotFound
+from omni.kernel.writes import insert_unique
 
 from ..errors import DuplicateCode, UnknownRegion
 from ..models import Region, RegionLevel, SalesRegion, SalesRegionKind
@@ -31,26 +33,17 @@ def load_regions() -> int:
     if Region.objects.count() >= 3000:
         return 0
     rows: list[Region] = []
-    for p in json.loads(DATA.read_text(encoding="utf-8")):
-        rows.append(Region(code=_six(p["code"]), name=p["name"], level=RegionLevel.PROVINCE))
-        for c in p.get("children", []):
-            rows.append(
-                Region(
-                    code=_six(c["code"]),
-                    name=c["name"],
-                    level=RegionLevel.CITY,
-                    parent_id=_six(p["code"]),
-                )
-            )
-            for d in c.get("children", []):
-                rows.append(
-                    Region(
-                        code=_six(d["code"]),
-                        name=d["name"],
-                        level=RegionLevel.DISTRICT,
-                        parent_id=_six(c["code"]),
-                    )
-                )
+    levels = (RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.DISTRICT)
+
+    def add(items: list[dict[str, Any]], depth: int, parent: str | None) -> None:
+        """Each item, then its children one level down (to districts)."""
+        for item in items:
+            code = _six(item["code"])
+            rows.append(Region(code=code, name=item["name"], level=levels[depth], parent_id=parent))
+            if depth + 1 < len(levels):
+                add(item.get("children", []), depth + 1, code)
+
+    add(json.loads(DATA.read_text(encoding="utf-8")), 0, None)
     existing = set(Region.objects.values_list("code", flat=True))
     new = [r for r in rows if r.code not in existing]
     # parents first so foreign keys hold on every insert
@@ -89,13 +82,12 @@ def create_sales_region(
         if parent is None:
             raise NotFound(details={"parent_id": parent_id})
     regions = [resolve_region(c, field="region_codes") for c in (region_codes or [])]
-    try:
-        with transaction.atomic():
-            sr = SalesRegion.objects.create(
-                org=org, code=code, name=name.strip(), kind=kind, parent=parent
-            )
-    except IntegrityError:
-        raise DuplicateCode(details={"code": code}) from None
+    sr = insert_unique(
+        lambda: SalesRegion.objects.create(
+            org=org, code=code, name=name.strip(), kind=kind, parent=parent
+        ),
+        lambda: DuplicateCode(details={"code": code}),
+    )
     sr.regions.set(regions)
     audit.record(
         actor=actor,

@@ -20,7 +20,7 @@ from omni.kernel.permissions import ACTION_LABELS, STANDARD_ACTIONS, modules
 
 from .. import forms as web_forms
 from .. import outcomes
-from ..forms import ErrorPlacement
+from ..forms import ErrorPlacement, FilterForm, search_field
 from ..widgets import CheckboxPicker
 
 CUSTOMER_SUGGESTIONS = 300
@@ -103,15 +103,8 @@ form_errors = partial(outcomes.form_errors, placement=PLACEMENT)
 # --- users --------------------------------------------------------------------------------------
 
 
-class UserFilterForm(forms.Form):
-    search = forms.CharField(
-        label=_("Search"),
-        required=False,
-        max_length=60,
-        widget=forms.TextInput(
-            attrs={"placeholder": _("Username / name / phone"), "type": "search"}
-        ),
-    )
+class UserFilterForm(FilterForm):
+    search = search_field(_("Search"), _("Username / name / phone"))
     role = forms.ChoiceField(label=_("Role"), required=False)
     active = forms.ChoiceField(
         label=_("Status"),
@@ -128,7 +121,7 @@ class UserFilterForm(forms.Form):
     def filters(self) -> UserFilter:
         """The users filter (`omni.access.filters`, shared with the API) from the valid
         fields (invalid ones are left out)."""
-        data = self.cleaned_data if self.is_bound and hasattr(self, "cleaned_data") else {}
+        data = self.valid_data
         active = data.get("active")
         return build(
             UserFilter,
@@ -265,13 +258,8 @@ class AssignmentForm(forms.Form):
 # --- roles --------------------------------------------------------------------------------------
 
 
-class RoleFilterForm(forms.Form):
-    search = forms.CharField(
-        label=_("Code or name"),
-        required=False,
-        max_length=60,
-        widget=forms.TextInput(attrs={"type": "search"}),
-    )
+class RoleFilterForm(FilterForm):
+    search = search_field()
     kind = forms.ChoiceField(
         label=_("Role type"),
         required=False,

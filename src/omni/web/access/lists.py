@@ -7,16 +7,24 @@ from functools import partial
 from typing import Any
 
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from omni.access import selectors
 from omni.kernel.actors import Actor
 
 from ..permissions import needs
-from ..tables import Column, Table, badge, export_url, join, link, tags
+from ..tables import (
+    Column,
+    ListPage,
+    Table,
+    badge,
+    detail_link,
+    filtered_by,
+    join,
+    link,
+    tags,
+    timestamp,
+)
 from . import forms as f
 from .views import _page
 
@@ -26,8 +34,7 @@ def _with_role_names(users: list[Any]) -> None:
         user.role_names = sorted({a.role.name for a in user.role_assignments.all()})
 
 
-def _user_url(u: Any) -> str:
-    return reverse("access:user-detail", args=[u.pk])
+_user_url = detail_link("access:user-detail")
 
 
 USERS = Table(
@@ -73,58 +80,30 @@ USERS = Table(
                 else badge("inactive", _("Deactivated"), status="inactive")
             ),
         ),
-        Column(
-            "last_login",
-            _("Last login"),
-            "last_login",
-            sort=("last_login", "pk"),
-            format="datetime",
-            css="nowrap",
-        ),
-        Column(
-            "date_joined",
-            _("Created at"),
-            "date_joined",
-            sort=("date_joined", "pk"),
-            format="date",
-            css="nowrap",
-        ),
+        timestamp("last_login", _("Last login")),
+        timestamp("date_joined", _("Created at"), format="date"),
     ],
 )
 
 
-def _users_filtered(request: HttpRequest, actor: Actor) -> tuple[f.UserFilterForm, QuerySet[Any]]:
-    form = f.UserFilterForm(request.GET or None, actor=actor)
-    if form.is_bound:
-        form.is_valid()  # invalid fields are shown on the page and left out of the filter
-    qs = selectors.list_users(actor, form.filters(), permission=None).prefetch_related(
-        "role_assignments__role"
-    )
-    return form, qs
+USER_LIST = ListPage(
+    USERS,
+    "access/user_list.html",
+    filtered_by(
+        f.UserFilterForm,
+        lambda actor, form: selectors.list_users(
+            actor, form.filters(), permission=None
+        ).prefetch_related("role_assignments__role"),
+    ),
+    page=partial(_page, section="users"),
+    export=("access.user.export", "access:user-export"),
+    create="access.user.create",
+)
+user_list = needs("access.user.view")(USER_LIST.view)
+user_export = needs("access.user.export")(USER_LIST.export_view)
 
 
-@needs("access.user.view")
-def user_list(request: HttpRequest, actor: Actor) -> HttpResponse:
-    form, qs = _users_filtered(request, actor)
-    return USERS.render(
-        request,
-        "access/user_list.html",
-        qs,
-        form=form,
-        page=partial(_page, actor, "users"),
-        export_url=export_url(actor, "access.user.export", "access:user-export"),
-        can_create=actor.can("access.user.create"),
-    )
-
-
-@needs("access.user.export")
-def user_export(request: HttpRequest, actor: Actor) -> HttpResponse:
-    _form, qs = _users_filtered(request, actor)
-    return USERS.export(request, qs)
-
-
-def _role_url(r: Any) -> str:
-    return reverse("access:role-detail", args=[r.pk])
+_role_url = detail_link("access:role-detail")
 
 
 ROLES = Table(
@@ -153,36 +132,25 @@ ROLES = Table(
         ),
         Column("permissions", _("Permissions"), lambda r: len(r.permissions)),
         Column("users", _("Users"), "user_count", sort=("user_count", "code")),
-        Column(
-            "updated_at",
-            _("Updated at"),
-            "updated_at",
-            sort=("updated_at", "pk"),
-            format="datetime",
-            css="nowrap",
-        ),
+        timestamp("updated_at", _("Updated at")),
     ],
 )
 
 
-@needs("access.role.view")
-def role_list(request: HttpRequest, actor: Actor) -> HttpResponse:
-    form = f.RoleFilterForm(request.GET or None)
-    search, portal = "", None
-    if form.is_bound and form.is_valid():
-        search = (form.cleaned_data.get("search") or "").strip()
-        kind = form.cleaned_data.get("kind")
-        portal = {"portal": True, "staff": False}.get(kind or "")
-    qs = selectors.list_roles(search=search, is_portal=portal).annotate(
-        user_count=Count("assignments__user", distinct=True)
-    )
-    return render(
-        request,
+def _roles(_actor: Actor, form: f.RoleFilterForm) -> QuerySet[Any]:
+    data = {} if form.errors else form.valid_data  # an invalid bar filters nothing
+    return selectors.list_roles(
+        search=(data.get("search") or "").strip(),
+        is_portal={"portal": True, "staff": False}.get(data.get("kind") or ""),
+    ).annotate(user_count=Count("assignments__user", distinct=True))
+
+
+role_list = needs("access.role.view")(
+    ListPage(
+        ROLES,
         "access/role_list.html",
-        _page(
-            actor,
-            "roles",
-            **ROLES.page(request, qs, form=form),
-            can_create=actor.can("access.role.create"),
-        ),
-    )
+        filtered_by(f.RoleFilterForm, _roles, with_actor=False),
+        page=partial(_page, section="roles"),
+        create="access.role.create",
+    ).view
+)

@@ -27,9 +27,9 @@ from omni.kernel import clock
 from omni.kernel.actors import Actor
 from omni.party import selectors as party_selectors
 from omni.web.outcomes import flash_errors
-from omni.web.permissions import needs
+from omni.web.permissions import needs, needs_all
 
-from ..tables import Column, Table, badge, created_at, export_url
+from ..tables import Column, ListPage, Table, badge, created_at, filtered_by
 from . import filters as ff
 from . import forms as f
 from .common import also_needs, page
@@ -37,14 +37,11 @@ from .common import also_needs, page
 PREVIEW_ROWS = 50
 
 
-def _rules_filtered(request: HttpRequest, actor: Actor) -> tuple[ff.RuleFilterForm, Any]:
-    form = ff.RuleFilterForm(request.GET or None, actor=actor)
-    if form.is_bound:
-        form.is_valid()  # invalid fields are shown on the page and left out of the filter
+def _rules(actor: Actor, form: ff.RuleFilterForm) -> Any:
     qs = selectors.list_authorisation_rules(actor=actor, **form.filters()).select_related("org")
     if form.org_id is not None:
         qs = qs.filter(org_id=form.org_id)
-    return form, qs
+    return qs
 
 
 def _party(rule: Any, kind: str) -> Any:
@@ -174,34 +171,41 @@ def _preview(actor: Actor, form: f.PreviewForm) -> dict[str, Any] | None:
     }
 
 
-def _render(request: HttpRequest, actor: Actor, rule_form: f.RuleForm | None) -> HttpResponse:
-    filter_form, qs = _rules_filtered(request, actor)
+def _context(
+    request: HttpRequest, actor: Actor, rule_form: f.RuleForm | None = None
+) -> dict[str, Any]:
     can_edit = actor.can("catalog.authorisation.edit")
     if rule_form is None and can_edit:
         rule_form = f.RuleForm(actor=actor)
     preview_form = f.PreviewForm(
         request.GET if "preview-customer" in request.GET else None, actor=actor
     )
-    return RULES.render(
-        request,
-        "catalog/authorisation.html",
-        qs,
-        form=filter_form,
-        page=partial(page, actor, "authorisation"),
-        export_url=export_url(
-            actor, "catalog.authorisation.export", "catalog:authorisation-export"
-        ),
-        row_actions="catalog/_rule_actions.html" if can_edit else None,
-        can_edit=can_edit,
-        rule_form=rule_form,
+    return {
+        "row_actions": "catalog/_rule_actions.html" if can_edit else None,
+        "can_edit": can_edit,
+        "rule_form": rule_form,
         # <datalist> suggestions: every kind for the rule form, customers for the preview
-        pickers=f.picker_options(actor)
+        "pickers": f.picker_options(actor)
         if can_edit
         else {"customer": f.picker_options_for(actor, "customer")},
-        preview_form=preview_form,
-        preview=_preview(actor, preview_form),
-        query=request.GET.urlencode(),
-    )
+        "preview_form": preview_form,
+        "preview": _preview(actor, preview_form),
+        "query": request.GET.urlencode(),
+    }
+
+
+RULE_LIST = ListPage(
+    RULES,
+    "catalog/authorisation.html",
+    filtered_by(ff.RuleFilterForm, _rules),
+    page=partial(page, section="authorisation"),
+    export=("catalog.authorisation.export", "catalog:authorisation-export"),
+    context=_context,
+)
+
+
+def _render(request: HttpRequest, actor: Actor, rule_form: f.RuleForm | None) -> HttpResponse:
+    return RULE_LIST.view(request, actor, rule_form=rule_form)
 
 
 @needs("catalog.authorisation.view")
@@ -244,8 +248,6 @@ def rule_delete(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     return _back(request)
 
 
-@needs("catalog.authorisation.export")
-def rule_export(request: HttpRequest, actor: Actor) -> HttpResponse:
-    also_needs(actor, "catalog.authorisation.view")
-    _form, qs = _rules_filtered(request, actor)
-    return RULES.export(request, qs)
+rule_export = needs_all("catalog.authorisation.export", "catalog.authorisation.view")(
+    RULE_LIST.export_view
+)

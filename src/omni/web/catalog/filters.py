@@ -12,6 +12,7 @@ from omni.catalog.states import ProductStatus
 from omni.kernel.actors import Actor
 from omni.kernel.filters import build
 
+from ..forms import FilterForm, search_field
 from .forms import (  # choices via forms (models)
     RuleEffect,
     SubjectKind,
@@ -24,13 +25,8 @@ from .forms import (  # choices via forms (models)
 )
 
 
-class ProductFilterForm(forms.Form):
-    search = forms.CharField(
-        label=_("Search"),
-        required=False,
-        max_length=60,
-        widget=forms.TextInput(attrs={"placeholder": _("Code / name / barcode"), "type": "search"}),
-    )
+class ProductFilterForm(FilterForm):
+    search = search_field(_("Search"), _("Code / name / barcode"))
     brand = forms.ChoiceField(label=_("Brand"), required=False)
     category = forms.ChoiceField(label=_("Category"), required=False)
     status = forms.ChoiceField(label=_("Status"), required=False)
@@ -44,7 +40,7 @@ class ProductFilterForm(forms.Form):
     def filters(self) -> ProductFilter:
         """The products filter (`omni.catalog.filters`, shared with the API) from the valid
         fields (invalid ones are left out)."""
-        data = getattr(self, "cleaned_data", {}) if self.is_bound else {}
+        data = self.valid_data
         return build(
             ProductFilter,
             {
@@ -56,19 +52,14 @@ class ProductFilterForm(forms.Form):
         )
 
 
-class SearchForm(forms.Form):
-    search = forms.CharField(
-        label=_("Search"),
-        required=False,
-        max_length=60,
-        widget=forms.TextInput(attrs={"placeholder": _("Code / name"), "type": "search"}),
-    )
+class SearchForm(FilterForm):
+    search = search_field(_("Search"), _("Code / name"))
 
 
 # --- product form -------------------------------------------------------------------------
 
 
-class RuleFilterForm(forms.Form):
+class RuleFilterForm(FilterForm):
     org = forms.ChoiceField(label=_("Organisation"), required=False)
     effect = forms.ChoiceField(label=_("Effect"), required=False)
     subject_kind = forms.ChoiceField(label=_("Customers"), required=False)
@@ -82,7 +73,7 @@ class RuleFilterForm(forms.Form):
         self.fields["target_kind"].choices = _all() + list(TargetKind.choices)
 
     def filters(self) -> dict[str, Any]:
-        data = getattr(self, "cleaned_data", {}) if self.is_bound else {}
+        data = self.valid_data
         return {
             "effect": data.get("effect") or None,
             "subject_kind": data.get("subject_kind") or None,
@@ -91,5 +82,4 @@ class RuleFilterForm(forms.Form):
 
     @property
     def org_id(self) -> int | None:
-        data = getattr(self, "cleaned_data", {}) if self.is_bound else {}
-        return int_or_none(data.get("org"))
+        return int_or_none(self.valid_data.get("org"))

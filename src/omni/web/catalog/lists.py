@@ -8,21 +8,29 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from omni.catalog import selectors
 from omni.kernel.actors import Actor
 from omni.web.permissions import needs
 
-from ..tables import Column, Table, export_url, join, link, status_badge, tags
+from ..tables import (
+    Column,
+    ListPage,
+    Table,
+    detail_link,
+    filtered_by,
+    join,
+    link,
+    status_badge,
+    tags,
+    timestamp,
+)
 from . import filters as ff
 from . import forms as f
 from .common import page as _page
 
-
-def _product_url(p: Any) -> str:
-    return reverse("catalog:product-detail", args=[p.pk])
+_product_url = detail_link("catalog:product-detail")
 
 
 def _yes(flag: bool) -> str:
@@ -67,23 +75,23 @@ PRODUCTS = Table(
         _flag("track_serial", _("Serial numbers"), "track_serial"),
         _flag("weighed", _("Weighed goods"), "weighed"),
         _flag("is_bundle", _("Bundle (gift box)"), "is_bundle"),
-        Column(
-            "updated_at",
-            _("Updated at"),
-            "updated_at",
-            sort=("updated_at", "id"),
-            format="datetime",
-            css="nowrap",
-        ),
+        timestamp("updated_at", _("Updated at")),
     ],
 )
 
 
-def _products_filtered(request: HttpRequest, actor: Actor) -> tuple[ff.ProductFilterForm, Any]:
-    form = ff.ProductFilterForm(request.GET or None, actor=actor)
-    if form.is_bound:
-        form.is_valid()  # invalid fields are shown on the page and left out of the filter
-    return form, selectors.list_products(actor=actor, filters=form.filters())
+PRODUCT_LIST = ListPage(
+    PRODUCTS,
+    "catalog/product_list.html",
+    filtered_by(
+        ff.ProductFilterForm,
+        lambda actor, form: selectors.list_products(actor=actor, filters=form.filters()),
+    ),
+    page=partial(_page, section="products"),
+    export=("catalog.product.export", "catalog:product-export"),
+    create="catalog.product.create",
+)
+product_export = needs("catalog.product.export")(PRODUCT_LIST.export_view)
 
 
 @needs("catalog.product.view", "catalog.authorisation.view")
@@ -91,19 +99,4 @@ def product_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     """The entry page of 商品; users who may only see authorisation rules land there."""
     if not actor.can("catalog.product.view"):
         return redirect("catalog:authorisation")
-    form, qs = _products_filtered(request, actor)
-    return PRODUCTS.render(
-        request,
-        "catalog/product_list.html",
-        qs,
-        form=form,
-        page=partial(_page, actor, "products"),
-        export_url=export_url(actor, "catalog.product.export", "catalog:product-export"),
-        can_create=actor.can("catalog.product.create"),
-    )
-
-
-@needs("catalog.product.export")
-def product_export(request: HttpRequest, actor: Actor) -> HttpResponse:
-    _form, qs = _products_filtered(request, actor)
-    return PRODUCTS.export(request, qs)
+    return PRODUCT_LIST.view(request, actor)

@@ -13,6 +13,7 @@ from omni.party.filters import CustomerFilter
 from omni.party.states import ApplicationStatus, CustomerStatus
 from omni.tenancy import selectors as tenancy
 
+from ..forms import FilterForm, search_field
 from .forms import (  # CustomerKind: the choices, through forms (no models import)
     CustomerKind,
     _all,
@@ -24,13 +25,8 @@ from .forms import (  # CustomerKind: the choices, through forms (no models impo
 )
 
 
-class CustomerFilterForm(forms.Form):
-    search = forms.CharField(
-        label=_("Code or name"),
-        required=False,
-        max_length=60,
-        widget=forms.TextInput(attrs={"placeholder": _("Code / name"), "type": "search"}),
-    )
+class CustomerFilterForm(FilterForm):
+    search = search_field(placeholder=_("Code / name"))
     status = forms.ChoiceField(label=_("Status"), required=False)
     kind = forms.ChoiceField(label=_("Customer type"), required=False)
     org = forms.ChoiceField(label=_("Organisation"), required=False)
@@ -53,7 +49,7 @@ class CustomerFilterForm(forms.Form):
     def filters(self) -> CustomerFilter:
         """The customers filter (`omni.party.filters`, shared with the API) from the valid
         fields (invalid ones are left out)."""
-        data = self.cleaned_data if self.is_bound and hasattr(self, "cleaned_data") else {}
+        data = self.valid_data
         return build(
             CustomerFilter,
             {
@@ -69,27 +65,17 @@ class CustomerFilterForm(forms.Form):
         )
 
 
-class ApplicationFilterForm(forms.Form):
+class ApplicationFilterForm(FilterForm):
     status = forms.ChoiceField(label=_("Status"), required=False)
-    search = forms.CharField(
-        label=_("Company, contact or phone"),
-        required=False,
-        max_length=60,
-        widget=forms.TextInput(attrs={"type": "search"}),
-    )
+    search = search_field(_("Company, contact or phone"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = _all() + list(ApplicationStatus.choices)
 
 
-class SupplierFilterForm(forms.Form):
-    search = forms.CharField(
-        label=_("Code or name"),
-        required=False,
-        max_length=60,
-        widget=forms.TextInput(attrs={"type": "search"}),
-    )
+class SupplierFilterForm(FilterForm):
+    search = search_field()
     org = forms.ChoiceField(label=_("Organisation"), required=False)
     active = forms.ChoiceField(
         label=_("Status"),

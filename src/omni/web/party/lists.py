@@ -7,8 +7,8 @@ from functools import partial
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -16,9 +16,21 @@ from django.utils.translation import gettext_lazy as _
 from omni.kernel.actors import Actor
 from omni.party import importers as party_io
 from omni.party import selectors
-from omni.web.permissions import needs
+from omni.web.permissions import needs, needs_all
 
-from ..tables import Column, Table, badge, created_at, export_url, join, link, muted, status_badge
+from ..tables import (
+    Column,
+    ListPage,
+    Table,
+    badge,
+    created_at,
+    detail_link,
+    filtered_by,
+    join,
+    link,
+    muted,
+    status_badge,
+)
 from . import filters as ff
 from . import forms as f
 from .common import PARTY_AREA, _int, _page, _place, _sections, application_number
@@ -26,8 +38,7 @@ from .common import PARTY_AREA, _int, _page, _place, _sections, application_numb
 # --- customers ----------------------------------------------------------------------------------
 
 
-def _customer_url(c: Any) -> str:
-    return reverse("party:customer-detail", args=[c.pk])
+_customer_url = detail_link("party:customer-detail")
 
 
 CUSTOMER_IMPORT_KEYS = [c.key for c in party_io.CUSTOMER_SPEC.columns]
@@ -90,16 +101,22 @@ CUSTOMERS = Table(
 )
 
 
-def _customers_filtered(
-    request: HttpRequest, actor: Actor
-) -> tuple[ff.CustomerFilterForm, QuerySet[Any]]:
-    form = ff.CustomerFilterForm(request.GET or None, actor=actor)
-    if form.is_bound:
-        form.is_valid()  # invalid fields are shown on the page and left out of the filter
-    qs = selectors.list_customers(actor, form.filters(), permission=None).select_related(
-        "region__parent__parent"
-    )
-    return form, qs
+CUSTOMER_LIST = ListPage(
+    CUSTOMERS,
+    "party/customer_list.html",
+    filtered_by(
+        ff.CustomerFilterForm,
+        lambda actor, form: selectors.list_customers(
+            actor, form.filters(), permission=None
+        ).select_related("region__parent__parent"),
+    ),
+    page=partial(_page, section="customers"),
+    export=("party.customer.export", "party:customer-export"),
+    create="party.customer.create",
+)
+customer_export = needs_all("party.customer.view", "party.customer.export")(
+    CUSTOMER_LIST.export_view
+)
 
 
 @needs(*PARTY_AREA.split("|"))
@@ -108,24 +125,7 @@ def customer_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     party page they may open."""
     if not actor.can("party.customer.view"):
         return redirect(_sections(actor)[0][2])
-    form, qs = _customers_filtered(request, actor)
-    return CUSTOMERS.render(
-        request,
-        "party/customer_list.html",
-        qs,
-        form=form,
-        page=partial(_page, actor, "customers"),
-        export_url=export_url(actor, "party.customer.export", "party:customer-export"),
-        can_create=actor.can("party.customer.create"),
-    )
-
-
-@needs("party.customer.view")
-def customer_export(request: HttpRequest, actor: Actor) -> HttpResponse:
-    if not actor.can("party.customer.export"):
-        raise Http404
-    _form, qs = _customers_filtered(request, actor)
-    return CUSTOMERS.export(request, qs)
+    return CUSTOMER_LIST.view(request, actor)
 
 
 # --- dealer onboarding: review ------------------------------------------------------------------
@@ -136,8 +136,7 @@ def _with_number_and_place(apps: list[Any]) -> None:
         app.number, app.place = application_number(app), _place(app.region)
 
 
-def _application_url(app: Any) -> str:
-    return reverse("party:application-detail", args=[app.pk])
+_application_url = detail_link("party:application-detail")
 
 
 APPLICATIONS = Table(
@@ -175,34 +174,40 @@ APPLICATIONS = Table(
 )
 
 
-@needs("party.application.view", "party.application.approve")
-def application_list(request: HttpRequest, actor: Actor) -> HttpResponse:
-    form = ff.ApplicationFilterForm(request.GET or None)
+def _applications(actor: Actor, form: ff.ApplicationFilterForm) -> QuerySet[Any]:
     qs = selectors.list_applications(actor, permission=None).select_related(
         "region__parent__parent", "org", "customer"
     )
-    if form.is_bound and form.is_valid():
-        if form.cleaned_data.get("status"):
-            qs = qs.filter(status=form.cleaned_data["status"])
-        if search := (form.cleaned_data.get("search") or "").strip():
-            qs = qs.filter(
-                Q(company_name__icontains=search)
-                | Q(contact_name__icontains=search)
-                | Q(phone__icontains=search)
-            )
+    data = {} if form.errors else form.valid_data  # an invalid bar filters nothing
+    if data.get("status"):
+        qs = qs.filter(status=data["status"])
+    if search := (data.get("search") or "").strip():
+        qs = qs.filter(
+            Q(company_name__icontains=search)
+            | Q(contact_name__icontains=search)
+            | Q(phone__icontains=search)
+        )
+    return qs
+
+
+def _invitations(request: HttpRequest, actor: Actor) -> dict[str, Any]:
     can_invite = actor.can("party.application.approve")
-    return render(
-        request,
+    return {
+        "invite_form": f.InvitationForm(actor=actor) if can_invite else None,
+        "invitation": request.session.pop("party.invitation", None),
+        "apply_url": request.build_absolute_uri(reverse("party:apply")),
+    }
+
+
+application_list = needs("party.application.view", "party.application.approve")(
+    ListPage(
+        APPLICATIONS,
         "party/application_list.html",
-        _page(
-            actor,
-            "applications",
-            **APPLICATIONS.page(request, qs, form=form),
-            invite_form=f.InvitationForm(actor=actor) if can_invite else None,
-            invitation=request.session.pop("party.invitation", None),
-            apply_url=request.build_absolute_uri(reverse("party:apply")),
-        ),
-    )
+        filtered_by(ff.ApplicationFilterForm, _applications, with_actor=False),
+        page=partial(_page, section="applications"),
+        context=_invitations,
+    ).view
+)
 
 
 # --- suppliers ----------------------------------------------------------------------------------
@@ -219,7 +224,7 @@ SUPPLIERS = Table(
             _("Supplier name"),
             "name",
             sort=("name", "code"),
-            link=lambda s: reverse("party:supplier-detail", args=[s.pk]),
+            link=detail_link("party:supplier-detail"),
         ),
         Column("org", _("Organisation"), "org.name", sort=("org__name", "code")),
         Column("contact_name", _("Contact person"), "contact_name"),
@@ -238,40 +243,27 @@ SUPPLIERS = Table(
 )
 
 
-def _suppliers_filtered(
-    request: HttpRequest, actor: Actor
-) -> tuple[ff.SupplierFilterForm, QuerySet[Any]]:
-    form = ff.SupplierFilterForm(request.GET or None, actor=actor)
+def _suppliers(actor: Actor, form: ff.SupplierFilterForm) -> QuerySet[Any]:
     qs = selectors.list_suppliers(actor, permission=None).select_related("org")
-    if form.is_bound:
-        form.is_valid()
-        d = getattr(form, "cleaned_data", {})
-        if search := (d.get("search") or "").strip():
-            qs = qs.filter(Q(code__icontains=search) | Q(name__icontains=search))
-        if org_id := _int(d.get("org")):
-            qs = qs.filter(org_id=org_id)
-        if d.get("active") in ("0", "1"):
-            qs = qs.filter(is_active=d["active"] == "1")
-    return form, qs
+    d = form.valid_data
+    if search := (d.get("search") or "").strip():
+        qs = qs.filter(Q(code__icontains=search) | Q(name__icontains=search))
+    if org_id := _int(d.get("org")):
+        qs = qs.filter(org_id=org_id)
+    if d.get("active") in ("0", "1"):
+        qs = qs.filter(is_active=d["active"] == "1")
+    return qs
 
 
-@needs("party.supplier.view")
-def supplier_list(request: HttpRequest, actor: Actor) -> HttpResponse:
-    form, qs = _suppliers_filtered(request, actor)
-    return SUPPLIERS.render(
-        request,
-        "party/supplier_list.html",
-        qs,
-        form=form,
-        page=partial(_page, actor, "suppliers"),
-        export_url=export_url(actor, "party.supplier.export", "party:supplier-export"),
-        can_create=actor.can("party.supplier.create"),
-    )
-
-
-@needs("party.supplier.export")
-def supplier_export(request: HttpRequest, actor: Actor) -> HttpResponse:
-    if not actor.can("party.supplier.view"):
-        raise Http404
-    _form, qs = _suppliers_filtered(request, actor)
-    return SUPPLIERS.export(request, qs)
+SUPPLIER_LIST = ListPage(
+    SUPPLIERS,
+    "party/supplier_list.html",
+    filtered_by(ff.SupplierFilterForm, _suppliers),
+    page=partial(_page, section="suppliers"),
+    export=("party.supplier.export", "party:supplier-export"),
+    create="party.supplier.create",
+)
+supplier_list = needs("party.supplier.view")(SUPPLIER_LIST.view)
+supplier_export = needs_all("party.supplier.export", "party.supplier.view")(
+    SUPPLIER_LIST.export_view
+)
