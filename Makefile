@@ -30,8 +30,8 @@ run: demo
 	$(BIN)/omni up
 
 lint: install
-	$(BIN)/ruff check src tests bench conftest.py
-	$(BIN)/ruff format --check src tests bench conftest.py
+	$(BIN)/ruff check src tests bench simulators conftest.py
+	$(BIN)/ruff format --check src tests bench simulators conftest.py
 	$(BIN)/lint-imports
 	$(BIN)/omni makemigrations --check --dry-run
 

@@ -57,6 +57,7 @@ SCOPED_PREFIXES = (
     "/api/v1/access/users",
     "/api/v1/access/assignments",
     "/api/v1/access/customers",
+    "/api/v1/ledger/",
 )
 # Enterprise-wide master data: guarded by functional permissions only (one enterprise group
 # per deployment; every sales organisation sells the same catalogue).
@@ -122,7 +123,18 @@ def foreign_objects(world) -> dict[str, str]:
     assignment = RoleAssignment.objects.create(
         user=south_staff, role=south_role, scope_kind="org", org=world.south_sales
     )
+    from omni.ledger.services.accounts import counter_account, open_account
+    from omni.ledger.services.posting import post_entry
+
+    south_cash = open_account(actor=SYSTEM, type_code="cash", customer_id=world.gz_dealer.pk)
+    south_entry = post_entry(
+        actor=SYSTEM,
+        kind="top_up",
+        lines=[(south_cash.pk, "100"), (counter_account(world.south_sales.pk, "bank"), "-100")],
+    )
     return {
+        "account_id": str(south_cash.pk),
+        "entry_id": str(south_entry.id),
         "customer_id": str(world.gz_dealer.pk),
         "application_id": str(app.pk),
         "org_id": str(world.south_sales.pk),
@@ -176,6 +188,8 @@ BODIES = {
         "scope_kind": "own",
     },
     ("delete", "/api/v1/access/assignments/{assignment_id}"): lambda w: None,
+    ("put", "/api/v1/ledger/accounts/{account_id}/status"): lambda w: {"status": "frozen"},
+    ("post", "/api/v1/ledger/entries/{entry_id}/reverse"): lambda w: {"memo": "leak"},
 }
 
 
@@ -286,6 +300,7 @@ PAGE_OBJECTS = {
     "party/applications/": "application_id",
     "party/suppliers/": "supplier_id",
     "access/users/": "user_id",
+    "funds/accounts/": "account_id",
 }
 PAGE_EXCLUDED = {
     # url pattern prefix -> reason

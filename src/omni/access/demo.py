@@ -54,12 +54,25 @@ CATALOG_ALL = [
     "catalog.unit.create",
     "catalog.unit.edit",
 ]
+LEDGER_ALL = [
+    "ledger.account.view",
+    "ledger.account.create",
+    "ledger.account.edit",
+    "ledger.account.export",
+    "ledger.entry.view",
+    "ledger.entry.create",
+    "ledger.entry.approve",
+    "ledger.entry.export",
+    "ledger.hold.view",
+    "ledger.hold.edit",
+]
+LEDGER_READ = ["ledger.account.view", "ledger.entry.view", "ledger.hold.view"]
 # What every staff member who looks at products may also look at: the reference lists.
 CATALOG_READ = ["catalog.product.view", "catalog.brand.view", "catalog.category.view"]
 ROLES = {
     "sales_admin": (
         "销售管理员",
-        PARTY_ALL + CATALOG_ALL + ["system.audit.view", "system.audit.export"],
+        PARTY_ALL + CATALOG_ALL + LEDGER_READ + ["system.audit.view", "system.audit.export"],
         False,
     ),
     "finance": (
@@ -69,6 +82,7 @@ ROLES = {
             "party.customer.export",
             "party.organization.view",
             "system.audit.view",
+            *LEDGER_ALL,
         ],
         False,
     ),
@@ -90,8 +104,16 @@ ROLES = {
     ),
     "cashier": ("收银员", CATALOG_READ, False),
     "service_agent": ("客服", ["party.customer.view", *CATALOG_READ], False),
-    "dealer": ("经销商", ["party.customer.view", "catalog.product.view"], True),
-    "store_owner": ("门店店主", ["party.customer.view", "catalog.product.view"], True),
+    "dealer": (
+        "经销商",
+        ["party.customer.view", "catalog.product.view", "ledger.account.view"],
+        True,
+    ),
+    "store_owner": (
+        "门店店主",
+        ["party.customer.view", "catalog.product.view", "ledger.account.view"],
+        True,
+    ),
 }
 
 

@@ -89,6 +89,15 @@ def _catalog(getter: str, keyword: str) -> Lookup:
     return lookup
 
 
+def _ledger(getter: str) -> Lookup:
+    def lookup(actor: Actor, pk: int) -> None:
+        from omni.ledger import selectors
+
+        getattr(selectors, getter)(actor, pk)
+
+    return lookup
+
+
 PATH_OBJECTS: dict[str, Lookup] = {
     "customer_id": _customer,
     "application_id": _application,
@@ -105,6 +114,8 @@ PATH_OBJECTS: dict[str, Lookup] = {
     "unit_id": _catalog("get_unit", "unit_id"),
     "barcode_id": _catalog("get_barcode", "barcode_id"),
     "rule_id": _catalog("get_authorisation_rule", "rule_id"),
+    "account_id": _ledger("get_account"),
+    "entry_id": _ledger("get_entry"),
 }
 NOT_OBJECTS: dict[str, str] = {
     "kind": "which list of a customer (contacts, addresses): not an object",

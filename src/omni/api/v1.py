@@ -9,7 +9,18 @@ from . import errors
 from .auth import AUTH
 from .parser import OmniParser
 from .renderer import OmniRenderer
-from .routers import access, audit, auth, catalog, exports, health, imports, outbox, party
+from .routers import (
+    access,
+    audit,
+    auth,
+    catalog,
+    exports,
+    health,
+    imports,
+    ledger,
+    outbox,
+    party,
+)
 
 
 class OmniAPI(NinjaAPI):
@@ -52,5 +63,6 @@ api.add_router("/access", access.router, tags=["access"])
 api.add_router("/outbox", outbox.router, tags=["system"])
 api.add_router("/party", party.router, tags=["party"])
 api.add_router("/catalog", catalog.router, tags=["catalog"])
+api.add_router("/ledger", ledger.router, tags=["ledger"])
 api.add_router("/imports", imports.router, tags=["imports"])
 api.add_router("/exports", exports.router, tags=["exports"])

@@ -9,5 +9,6 @@ urlpatterns = [
     path("catalog/", include("omni.web.catalog.urls")),
     path("imports/", include("omni.web.imports.urls")),
     path("access/", include("omni.web.access.urls")),
+    path("funds/", include("omni.web.ledger.urls")),
     path("", include("omni.web.urls")),
 ]

@@ -28,7 +28,9 @@ class BalanceView:
 
 
 def list_account_types(actor: Actor | None = None) -> QuerySet[AccountType]:
-    """The chart of account types (reference data: no permission of its own)."""
+    """The chart of account types; an actor, when given, needs to see accounts."""
+    if actor is not None:
+        actor.require(VIEW)
     return AccountType.objects.filter(is_active=True)
 
 

@@ -13,6 +13,7 @@ from omni.catalog.demo import load_catalog_demo
 from omni.catalog.models import AuthorisationRule, Category
 from omni.catalog.services.authorisation import create_authorisation_rule
 from omni.kernel.actors import Actor
+from omni.ledger.demo import load_ledger_demo
 from omni.party.demo import load_party_demo
 from omni.party.models import CustomerClass
 
@@ -48,6 +49,9 @@ def load_demo() -> DemoSummary:
     )
     summary.logins = logins
     summary.created["users"] = users
+    summary.created["ledger entries"] = load_ledger_demo(
+        actor=actor, sample_dealer_id=party.sample_dealer_id, sample_store_id=party.sample_store_id
+    )
     return summary
 
 

@@ -40,7 +40,7 @@ class NavItem:
 NAV: tuple[NavItem, ...] = (
     NavItem("home", _("Workbench"), "home", "web:home"),
     NavItem("order", _("Order pool"), "order"),
-    NavItem("fund", _("Fund pool"), "fund"),
+    NavItem("fund", _("Fund pool"), "fund", "ledger:accounts", permission="ledger.account.view"),
     NavItem("expense", _("Expense pool"), "expense"),
     NavItem("invoice", _("Invoice pool"), "invoice"),
     NavItem(
@@ -142,7 +142,13 @@ PORTAL_NAV: tuple[NavItem, ...] = (
     ),
     NavItem("ordering", _("Online ordering"), "b2b"),
     NavItem("orders", _("My orders"), "order"),
-    NavItem("statements", _("Statements and funds"), "fund"),
+    NavItem(
+        "statements",
+        _("Statements and funds"),
+        "fund",
+        "ledger:accounts",
+        permission="ledger.account.view",
+    ),
     NavItem("account", _("My account"), "user", "web:portal-account"),
 )
 

@@ -30,18 +30,6 @@ _CLOSE_HOLD = (
 )
 
 
-def add(account_id: int, bucket: int, delta: int, *, guarded: bool) -> tuple[int, int] | None:
-    """Add `delta` to a balance row; with `guarded`, only while available stays >= 0.
-    Returns (balance, frozen) after, or None when the guard refused."""
-    with connection.cursor() as cur:
-        if guarded and delta < 0:
-            cur.execute(_ADD_GUARDED + _RETURNING, [delta, account_id, bucket, delta])
-        else:
-            cur.execute(_ADD + _RETURNING, [delta, account_id, bucket])
-        row = cur.fetchone()
-    return (int(row[0]), int(row[1])) if row else None
-
-
 def freeze(account_id: int, amount: int, *, may_go_negative: bool) -> tuple[int, int] | None:
     with connection.cursor() as cur:
         cur.execute(_FREEZE, [amount, account_id, may_go_negative, amount])
@@ -64,3 +52,55 @@ def close_hold(hold_id: int, status: str, captured: int, entry_id: int | None, a
             [status, captured, entry_id, connection.ops.adapt_datetimefield_value(at), hold_id],
         )
         return cur.rowcount == 1
+
+
+_P = "ledger_posting"
+_INSERT_POSTING = (
+    f"INSERT INTO {_P} (entry_id, account_id, currency, amount, balance_after, business_date)"
+)
+
+
+def post(
+    *,
+    entry_id: int,
+    account_id: int,
+    bucket: int,
+    delta: int,
+    currency: str,
+    day: object,
+    guarded: bool,
+    keep_balance: bool,
+) -> int | None:
+    """Change a balance row by a guarded update and write its posting, as one statement on
+    PostgreSQL (``WITH u AS (UPDATE … RETURNING) INSERT … SELECT … FROM u``), two on
+    SQLite. Returns the balance after (None for bucketed rows); raises `Refused` when the
+    guard said no (nothing written)."""
+    update = (_ADD_GUARDED if guarded and delta < 0 else _ADD) + " RETURNING balance"
+    update_args = [delta, account_id, bucket] + ([delta] if guarded and delta < 0 else [])
+    day = connection.ops.adapt_datefield_value(day)
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(
+                f"WITH u AS ({update}) {_INSERT_POSTING} "  # noqa: S608 (constant SQL)
+                "SELECT %s, %s, %s, %s, CASE WHEN %s THEN u.balance END, %s FROM u "
+                "RETURNING balance_after",
+                [*update_args, entry_id, account_id, currency, delta, keep_balance, day],
+            )
+            row = cur.fetchone()
+            if row is None:
+                raise Refused
+            return row[0]
+        cur.execute(update, update_args)
+        row = cur.fetchone()
+        if row is None:
+            raise Refused
+        after = int(row[0]) if keep_balance else None
+        cur.execute(
+            _INSERT_POSTING + " VALUES (%s, %s, %s, %s, %s, %s)",
+            [entry_id, account_id, currency, delta, after, day],
+        )
+        return after
+
+
+class Refused(Exception):
+    """The guard of a balance update said no."""

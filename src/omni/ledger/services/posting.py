@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
@@ -75,59 +76,36 @@ def post_lines(
             return _repeat(first, command, merged)
     org_id = merged[0][0].org_id
     day = command.business_date or clock.today()
-    try:
-        with transaction.atomic():
-            entry = JournalEntry.objects.create(
-                org_id=org_id,
-                kind=command.kind,
-                memo=command.memo[:200],
-                source_type=command.source_type,
-                source_id=command.source_id,
-                business_date=day,
-                key=command.key,
-                reverses_id=reverses_id,
-                actor_kind=str(actor.kind),
-                actor_id=actor.id,
-                actor_name=actor.name,
-                request_id=actor.request_id,
-            )
-    except IntegrityError:
-        if command.key:  # posted by a concurrent twin that committed first
-            first = JournalEntry.objects.filter(key=command.key).first()
-            if first is not None:
-                return _repeat(first, command, merged)
-        if reverses_id is not None:
+    fields = {
+        "org_id": org_id,
+        "kind": command.kind,
+        "memo": command.memo[:200],
+        "source_type": command.source_type,
+        "source_id": command.source_id,
+        "business_date": day,
+        "key": command.key,
+        "reverses_id": reverses_id,
+        "actor_kind": str(actor.kind),
+        "actor_id": actor.id,
+        "actor_name": actor.name,
+        "request_id": actor.request_id,
+    }
+    if not command.key and reverses_id is None:  # nothing unique to collide on
+        entry = JournalEntry.objects.create(**fields)
+    else:
+        try:
+            with transaction.atomic():
+                entry = JournalEntry.objects.create(**fields)
+        except IntegrityError:
+            if command.key:  # posted by a concurrent twin that committed first
+                first = JournalEntry.objects.filter(key=command.key).first()
+                if first is not None:
+                    return _repeat(first, command, merged)
             raise errors.AlreadyReversed(details={"entry_id": reverses_id}) from None
-        raise
-    after: dict[int, tuple[int, int] | None] = {}
-    for account, amount in merged:
-        result = _rows.add(
-            account.id,
-            bucket_for(account, entry.pk),
-            amount,
-            guarded=not account.may_go_negative,
-        )
-        if result is None:
-            raise errors.InsufficientFunds(
-                details={
-                    "account_id": account.id,
-                    "amount": str(from_minor(-amount, account.places)),
-                }
-            )
-        after[account.id] = result if account.buckets == 1 else None
-    Posting.objects.bulk_create(
-        [
-            Posting(
-                entry=entry,
-                account_id=account.id,
-                currency=account.currency,
-                amount=amount,
-                balance_after=after[account.id][0] if after[account.id] else None,
-                business_date=day,
-            )
-            for account, amount in merged
-        ]
-    )
+    # The audit row first, the balance rows last: a row lock is held from its update to
+    # the commit, so the hottest rows (guarded customer accounts) are updated last, each
+    # update and its posting in one statement. Lock order: counter accounts, then guarded
+    # accounts, each by id (one total order: no deadlocks).
     audit.record(
         actor=actor,
         action=f"ledger.{command.kind}_posted",
@@ -143,15 +121,29 @@ def post_lines(
         },
         org_id=org_id,
     )
-    return PostedEntry(
-        entry.pk,
-        command.kind,
-        balances={
-            account.id: from_minor(after[account.id][0], account.places)  # type: ignore[index]
-            for account, _amount in merged
-            if after[account.id]
-        },
-    )
+    balances: dict[int, Decimal] = {}
+    for account, amount in sorted(merged, key=lambda m: (not m[0].may_go_negative, m[0].id)):
+        try:
+            after = _rows.post(
+                entry_id=entry.pk,
+                account_id=account.id,
+                bucket=bucket_for(account, entry.pk),
+                delta=amount,
+                currency=account.currency,
+                day=day,
+                guarded=not account.may_go_negative,
+                keep_balance=account.buckets == 1,
+            )
+        except _rows.Refused:
+            raise errors.InsufficientFunds(
+                details={
+                    "account_id": account.id,
+                    "amount": str(from_minor(-amount, account.places)),
+                }
+            ) from None
+        if after is not None:
+            balances[account.id] = from_minor(after, account.places)
+    return PostedEntry(entry.pk, command.kind, balances=balances)
 
 
 def _repeat(first: JournalEntry, command: EntryCommand, merged) -> PostedEntry:

@@ -1,0 +1,220 @@
+"""Fund pool pages (资金池): the accounts list (with balances, filters and Excel export) and an
+account's page with its statement (对账单) for a period, exportable, and its holds. The same
+pages serve finance in the console and a dealer in the portal: the selectors apply the one
+scope rule, so a dealer sees only its own (and its lower-level stores') accounts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from omni.kernel import clock
+from omni.kernel.actors import Actor
+from omni.ledger import selectors
+from omni.ledger.calculations import from_minor
+
+from ..excel import xlsx_response
+from ..forms import DateInput, FilterForm, search_field
+from ..permissions import needs, needs_all
+from ..tables import Column, ListPage, Table, badge, detail_link, filtered_by
+
+VIEW = "ledger.account.view"
+
+
+def _money(row: Any, minor: int | None) -> str:
+    return f"{from_minor(minor or 0, row.type.places):,}"
+
+
+ACCOUNTS = Table(
+    "ledger.accounts",
+    title=_("Fund accounts"),
+    default_sort="customer",
+    row_attrs=lambda a: {"data-account": a.pk},
+    columns=[
+        Column(
+            "customer",
+            _("Customer"),
+            lambda a: a.customer.name if a.customer_id else a.org.name,
+            sort=("customer__name", "type__sort_order"),
+            link=detail_link("ledger:account-detail"),
+        ),
+        Column("code", _("Customer code"), "customer.code", format="code", css="nowrap"),
+        Column("type", _("Account type"), "type.name", sort=("type__sort_order", "customer__name")),
+        Column("currency", _("Currency"), "currency", css="nowrap"),
+        Column(
+            "balance",
+            _("Balance"),
+            lambda a: _money(a, a.balance_minor),
+            sort=("balance_minor", "pk"),
+            export=lambda a: from_minor(a.balance_minor or 0, a.type.places),
+            css="num",
+        ),
+        Column(
+            "frozen",
+            _("Held"),
+            lambda a: _money(a, a.frozen_minor),
+            export=lambda a: from_minor(a.frozen_minor or 0, a.type.places),
+            css="num",
+        ),
+        Column(
+            "available",
+            _("Available"),
+            lambda a: _money(a, (a.balance_minor or 0) - (a.frozen_minor or 0)),
+            export=lambda a: from_minor(
+                (a.balance_minor or 0) - (a.frozen_minor or 0), a.type.places
+            ),
+            css="num",
+        ),
+        Column(
+            "status",
+            _("Status"),
+            lambda a: a.get_status_display(),
+            html=lambda a: badge(
+                "active" if a.status == "active" else "frozen", a.get_status_display()
+            ),
+        ),
+    ],
+)
+
+
+class AccountFilterForm(FilterForm):
+    search = search_field()
+    type = forms.ChoiceField(label=_("Account type"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All")), ("active", _("Active")), ("frozen", _("Frozen"))],
+    )
+
+    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["type"].choices = [("", _("All"))] + [
+            (t.code, t.name) for t in selectors.list_account_types(actor)
+        ]
+
+
+def _accounts(actor: Actor, form: AccountFilterForm) -> QuerySet[Any]:
+    qs = selectors.list_accounts(actor)
+    d = form.valid_data
+    if search := (d.get("search") or "").strip():
+        qs = qs.filter(Q(customer__code__icontains=search) | Q(customer__name__icontains=search))
+    if d.get("type"):
+        qs = qs.filter(type__code=d["type"])
+    if d.get("status"):
+        qs = qs.filter(status=d["status"])
+    return qs
+
+
+def _page(actor: Actor, **context: Any) -> dict[str, Any]:
+    return {"active": "fund", **context}
+
+
+ACCOUNT_LIST = ListPage(
+    ACCOUNTS,
+    "ledger/account_list.html",
+    filtered_by(AccountFilterForm, _accounts),
+    page=_page,
+    export=("ledger.account.export", "ledger:account-export"),
+)
+account_list = needs(VIEW)(ACCOUNT_LIST.view)
+account_export = needs_all("ledger.account.export", VIEW)(ACCOUNT_LIST.export_view)
+
+
+class PeriodForm(forms.Form):
+    date_from = forms.DateField(label=_("From"), widget=DateInput())
+    date_to = forms.DateField(label=_("To"), widget=DateInput())
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
+            raise forms.ValidationError(_("The end date is before the start date."))
+        return data
+
+
+def _period(request: HttpRequest) -> tuple[PeriodForm, dt.date, dt.date]:
+    today = clock.today()
+    start = today.replace(day=1) - dt.timedelta(days=60)
+    start = start.replace(day=1)
+    form = PeriodForm(request.GET or {"date_from": start, "date_to": today})
+    if form.is_valid():
+        return form, form.cleaned_data["date_from"], form.cleaned_data["date_to"]
+    return form, start, today
+
+
+@needs(VIEW)
+def account_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    account = selectors.get_account(actor, pk)
+    form, date_from, date_to = _period(request)
+    statement = selectors.get_statement(actor, pk, date_from, date_to)
+    holds = (
+        list(selectors.list_holds(actor).filter(account_id=pk)[:50])
+        if actor.can("ledger.hold.view")
+        else None
+    )
+    places = account.type.places
+    return render(
+        request,
+        "ledger/account_detail.html",
+        _page(
+            actor,
+            account=account,
+            balance=from_minor(account.balance_minor or 0, places),
+            frozen=from_minor(account.frozen_minor or 0, places),
+            available=from_minor(
+                (account.balance_minor or 0) - (account.frozen_minor or 0), places
+            ),
+            statement=statement,
+            form=form,
+            holds=[(h, from_minor(h.amount, places)) for h in holds] if holds is not None else None,
+            tabs=[
+                ("statement", _("Statement")),
+                *([("holds", _("Holds"))] if holds is not None else []),
+            ],
+            history=None,
+            export_url=reverse("ledger:statement-export", args=[pk]),
+        ),
+    )
+
+
+@needs(VIEW)
+def statement_export(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    account = selectors.get_account(actor, pk)
+    _form, date_from, date_to = _period(request)
+    st = selectors.get_statement(actor, pk, date_from, date_to)
+    who = account.customer.name if account.customer_id else account.org.name
+    header = [
+        str(_("Date")),
+        str(_("Type")),
+        str(_("Memo")),
+        str(_("Source document")),
+        str(_("Amount")),
+        str(_("Balance")),
+    ]
+    rows: list[list[Any]] = [
+        [str(_("Opening balance")), "", "", "", "", st.opening],
+        *[
+            [
+                line["date"],
+                line["kind"],
+                line["memo"],
+                f"{line['source_type']} {line['source_id']}".strip(),
+                line["amount"],
+                line["balance"],
+            ]
+            for line in st.lines
+        ],
+        [str(_("Closing balance")), "", "", "", "", st.closing],
+    ]
+    return xlsx_response(
+        filename=f"statement-{pk}-{date_from:%Y%m%d}-{date_to:%Y%m%d}.xlsx",
+        sheet_title=f"{who} {account.type.name}"[:31],
+        headers=header,
+        rows=rows,
+    )
