@@ -58,6 +58,7 @@ SCOPED_PREFIXES = (
     "/api/v1/access/assignments",
     "/api/v1/access/customers",
     "/api/v1/ledger/",
+    "/api/v1/payment/",
 )
 # Enterprise-wide master data: guarded by functional permissions only (one enterprise group
 # per deployment; every sales organisation sells the same catalogue).
@@ -86,6 +87,12 @@ def outsider(world) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+def south_entry_date():
+    from omni.kernel import clock
+
+    return clock.today()
 
 
 def foreign_objects(world) -> dict[str, str]:
@@ -132,7 +139,21 @@ def foreign_objects(world) -> dict[str, str]:
         kind="top_up",
         lines=[(south_cash.pk, "100"), (counter_account(world.south_sales.pk, "bank"), "-100")],
     )
+    import io
+
+    from omni.payment.services.transfers import register_transfer
+
+    south_transfer = register_transfer(
+        actor=SYSTEM,
+        customer_id=world.gz_dealer.pk,
+        amount="100",
+        bank_reference="GZ-LEAK-1",
+        paid_on=south_entry_date(),
+        payer_name="南方饮品",
+        voucher=io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16),
+    )
     return {
+        "transfer_id": str(south_transfer.pk),
         "account_id": str(south_cash.pk),
         "entry_id": str(south_entry.id),
         "customer_id": str(world.gz_dealer.pk),
@@ -190,6 +211,8 @@ BODIES = {
     ("delete", "/api/v1/access/assignments/{assignment_id}"): lambda w: None,
     ("put", "/api/v1/ledger/accounts/{account_id}/status"): lambda w: {"status": "frozen"},
     ("post", "/api/v1/ledger/entries/{entry_id}/reverse"): lambda w: {"memo": "leak"},
+    ("post", "/api/v1/payment/transfers/{transfer_id}/confirm"): lambda w: None,
+    ("post", "/api/v1/payment/transfers/{transfer_id}/reject"): lambda w: {"reason": "leak"},
 }
 
 
@@ -301,6 +324,7 @@ PAGE_OBJECTS = {
     "party/suppliers/": "supplier_id",
     "access/users/": "user_id",
     "funds/accounts/": "account_id",
+    "funds/transfers/": "transfer_id",
 }
 PAGE_EXCLUDED = {
     # url pattern prefix -> reason

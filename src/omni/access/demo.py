@@ -83,6 +83,9 @@ ROLES = {
             "party.organization.view",
             "system.audit.view",
             *LEDGER_ALL,
+            "payment.transfer.view",
+            "payment.transfer.approve",
+            "payment.transfer.export",
         ],
         False,
     ),
@@ -106,12 +109,24 @@ ROLES = {
     "service_agent": ("客服", ["party.customer.view", *CATALOG_READ], False),
     "dealer": (
         "经销商",
-        ["party.customer.view", "catalog.product.view", "ledger.account.view"],
+        [
+            "party.customer.view",
+            "catalog.product.view",
+            "ledger.account.view",
+            "payment.transfer.view",
+            "payment.transfer.create",
+        ],
         True,
     ),
     "store_owner": (
         "门店店主",
-        ["party.customer.view", "catalog.product.view", "ledger.account.view"],
+        [
+            "party.customer.view",
+            "catalog.product.view",
+            "ledger.account.view",
+            "payment.transfer.view",
+            "payment.transfer.create",
+        ],
         True,
     ),
 }

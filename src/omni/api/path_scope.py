@@ -89,6 +89,12 @@ def _catalog(getter: str, keyword: str) -> Lookup:
     return lookup
 
 
+def _transfer(actor: Actor, pk: int) -> None:
+    from omni.payment import selectors
+
+    selectors.get_transfer(actor, pk)
+
+
 def _ledger(getter: str) -> Lookup:
     def lookup(actor: Actor, pk: int) -> None:
         from omni.ledger import selectors
@@ -116,6 +122,7 @@ PATH_OBJECTS: dict[str, Lookup] = {
     "rule_id": _catalog("get_authorisation_rule", "rule_id"),
     "account_id": _ledger("get_account"),
     "entry_id": _ledger("get_entry"),
+    "transfer_id": _transfer,
 }
 NOT_OBJECTS: dict[str, str] = {
     "kind": "which list of a customer (contacts, addresses): not an object",

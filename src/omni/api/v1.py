@@ -20,6 +20,7 @@ from .routers import (
     ledger,
     outbox,
     party,
+    payment,
 )
 
 
@@ -64,5 +65,6 @@ api.add_router("/outbox", outbox.router, tags=["system"])
 api.add_router("/party", party.router, tags=["party"])
 api.add_router("/catalog", catalog.router, tags=["catalog"])
 api.add_router("/ledger", ledger.router, tags=["ledger"])
+api.add_router("/payment", payment.router, tags=["payment"])
 api.add_router("/imports", imports.router, tags=["imports"])
 api.add_router("/exports", exports.router, tags=["exports"])

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "omni.party",
     "omni.catalog",
     "omni.ledger",
+    "omni.payment",
     "omni.web",
     "omni.ops",
 ]

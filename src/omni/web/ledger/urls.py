@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import transfers, views
 
 app_name = "ledger"
 
@@ -9,4 +9,9 @@ urlpatterns = [
     path("accounts/export/", views.account_export, name="account-export"),
     path("accounts/<int:pk>/", views.account_detail, name="account-detail"),
     path("accounts/<int:pk>/statement.xlsx", views.statement_export, name="statement-export"),
+    path("transfers/", transfers.transfer_list, name="transfers"),
+    path("transfers/export/", transfers.transfer_export, name="transfer-export"),
+    path("transfers/new/", transfers.transfer_create, name="transfer-create"),
+    path("transfers/<int:pk>/", transfers.transfer_detail, name="transfer-detail"),
+    path("transfers/<int:pk>/voucher/", transfers.transfer_voucher, name="transfer-voucher"),
 ]

@@ -113,7 +113,12 @@ def _accounts(actor: Actor, form: AccountFilterForm) -> QuerySet[Any]:
 
 
 def _page(actor: Actor, **context: Any) -> dict[str, Any]:
-    return {"active": "fund", **context}
+    return {
+        "active": "fund",
+        "section": "accounts",
+        "can_see_transfers": actor.can("payment.transfer.view"),
+        **context,
+    }
 
 
 ACCOUNT_LIST = ListPage(

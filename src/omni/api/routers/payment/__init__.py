@@ -1,0 +1,157 @@
+"""Payment API: offline transfers (线下转款) registered with a voucher image, confirmed or
+rejected by finance."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+from typing import Annotated, Literal
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+
+from omni.ledger.calculations import from_minor
+from omni.payment import selectors
+from omni.payment.services import transfers
+
+from ...auth import request_actor
+from ...pagination import Page, PageIn, paginate
+from ...schemas import ERRORS, Id, Input, QueryId, name
+from ..ledger.schemas import PositiveAmount
+
+router = Router()
+
+# A JPEG or PNG file in base64: its first bytes are the image's signature (FF D8 FF /
+# 89 50 4E 47 0D 0A 1A 0A 00), then whole base64 groups; at most 5 MB once decoded.
+VOUCHER_PATTERN = (
+    r"^(/9j/|iVBORw0KGgoA)(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+)
+VOUCHER_MAX_CHARS = transfers.MAX_VOUCHER_BYTES // 3 * 4
+TransferStatus = Literal["submitted", "confirmed", "rejected"]
+PayerName = name(120)
+Reason = name(200)
+
+
+class TransferIn(Input):
+    customer_id: Id
+    amount: PositiveAmount
+    bank_reference: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+    paid_on: dt.date
+    payer_name: PayerName  # type: ignore[valid-type]
+    voucher: Annotated[
+        str,
+        Field(
+            pattern=VOUCHER_PATTERN,
+            max_length=VOUCHER_MAX_CHARS,
+            description="the voucher image (JPEG or PNG, at most 5 MB), base64",
+            json_schema_extra={"contentEncoding": "base64"},
+        ),
+    ]
+
+
+class RejectIn(Input):
+    reason: Reason  # type: ignore[valid-type]
+
+
+class TransferOut(Schema):
+    id: int
+    org_id: int
+    customer_id: int
+    customer_name: str
+    account_id: int
+    amount: str
+    currency: str
+    bank_reference: str
+    paid_on: dt.date
+    payer_name: str
+    voucher_type: str
+    status: TransferStatus
+    reason: str
+    entry_id: int | None
+    created_at: dt.datetime
+    decided_by: str
+    decided_at: dt.datetime | None
+
+
+class TransferFilter(PageIn):
+    status: TransferStatus | None = None
+    customer_id: QueryId | None = None
+
+
+def transfer_out(t) -> dict:
+    return {
+        "id": t.pk,
+        "org_id": t.org_id,
+        "customer_id": t.customer_id,
+        "customer_name": t.customer.name,
+        "account_id": t.account_id,
+        "amount": str(from_minor(t.amount, 2)),
+        "currency": t.currency,
+        "bank_reference": t.bank_reference,
+        "paid_on": t.paid_on,
+        "payer_name": t.payer_name,
+        "voucher_type": t.voucher_type,
+        "status": t.status,
+        "reason": t.reason,
+        "entry_id": t.entry_id,
+        "created_at": t.created_at,
+        "decided_by": t.decided_by,
+        "decided_at": t.decided_at,
+    }
+
+
+@router.get("/transfers", response={200: Page[TransferOut], **ERRORS}, summary="Offline transfers")
+def list_transfers(request: HttpRequest, filters: Query[TransferFilter]):
+    qs = selectors.list_transfers(request_actor(request))
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.customer_id:
+        qs = qs.filter(customer_id=filters.customer_id)
+    return paginate(qs, filters, item=transfer_out)
+
+
+@router.post(
+    "/transfers", response={201: TransferOut, **ERRORS}, summary="Register an offline transfer"
+)
+def register_transfer(request: HttpRequest, payload: TransferIn):
+    actor = request_actor(request)
+    image = base64.b64decode(payload.voucher)
+    transfer = transfers.register_transfer(
+        actor=actor,
+        customer_id=payload.customer_id,
+        amount=payload.amount,
+        bank_reference=payload.bank_reference,
+        paid_on=payload.paid_on,
+        payer_name=payload.payer_name,
+        voucher=io.BytesIO(image),
+        voucher_size=len(image),
+    )
+    return Status(201, transfer_out(selectors.get_transfer(actor, transfer.pk)))
+
+
+@router.get("/transfers/{transfer_id}", response={200: TransferOut, **ERRORS}, summary="A transfer")
+def get_transfer(request: HttpRequest, transfer_id: QueryId):
+    return transfer_out(selectors.get_transfer(request_actor(request), transfer_id))
+
+
+@router.post(
+    "/transfers/{transfer_id}/confirm",
+    response={200: TransferOut, **ERRORS},
+    summary="Confirm a transfer: post it to the customer's account",
+)
+def confirm_transfer(request: HttpRequest, transfer_id: QueryId):
+    actor = request_actor(request)
+    transfers.confirm_transfer(actor=actor, transfer_id=transfer_id)
+    return transfer_out(selectors.get_transfer(actor, transfer_id))
+
+
+@router.post(
+    "/transfers/{transfer_id}/reject",
+    response={200: TransferOut, **ERRORS},
+    summary="Reject a transfer with a reason",
+)
+def reject_transfer(request: HttpRequest, transfer_id: QueryId, payload: RejectIn):
+    actor = request_actor(request)
+    transfers.reject_transfer(actor=actor, transfer_id=transfer_id, reason=payload.reason)
+    return transfer_out(selectors.get_transfer(actor, transfer_id))

@@ -1,0 +1,44 @@
+"""Payment error codes (stable: never rename one).
+
+========================  ====  ================================================================
+code                      HTTP  when
+========================  ====  ================================================================
+invalid_amount            422   zero, negative or more than 2 decimals
+invalid_voucher           422   the voucher is not a JPEG, PNG or WebP image, or larger than
+                                details.max_bytes
+invalid_bank_reference    422   not 1 to 64 letters, digits, dashes or underscores
+invalid_paid_on           409   a payment date after today (on the business clock)
+duplicate_bank_reference  409   a transfer with this bank reference is registered (not rejected)
+reason_required           422   rejecting without a reason
+unknown_customer          404   a customer the actor may not use
+========================  ====  ================================================================
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+from omni.kernel.errors import Conflict, InvalidInput, UnknownReference, coded
+
+InvalidAmount = coded(
+    InvalidInput,
+    "invalid_amount",
+    _("Amounts must be greater than zero, with no more decimals than the currency allows."),
+)
+InvalidVoucher = coded(
+    InvalidInput,
+    "invalid_voucher",
+    _("The voucher must be a JPEG, PNG or WebP image of at most 5 MB."),
+)
+InvalidBankReference = coded(
+    InvalidInput,
+    "invalid_bank_reference",
+    _("The bank reference is 1 to 64 letters, digits, dashes or underscores."),
+)
+# 409: the date is well formed; it conflicts with today's date (the business clock)
+InvalidPaidOn = coded(Conflict, "invalid_paid_on", _("The payment date is in the future."))
+DuplicateBankReference = coded(
+    Conflict,
+    "duplicate_bank_reference",
+    _("A transfer with this bank reference has already been registered."),
+)
+ReasonRequired = coded(InvalidInput, "reason_required", _("Give a reason."))
+UnknownCustomer = coded(UnknownReference, "unknown_customer", _("Unknown customer."))
