@@ -152,7 +152,18 @@ def foreign_objects(world) -> dict[str, str]:
         payer_name="南方饮品",
         voucher=io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16),
     )
+    from omni.payment.models import TopUp
+
+    south_top_up = TopUp.objects.create(
+        org=world.south_sales,
+        customer=world.gz_dealer,
+        account_id=south_cash.pk,
+        provider="alipay",
+        out_trade_no="TU-LEAK-1",
+        amount=100,
+    )
     return {
+        "top_up_id": str(south_top_up.pk),
         "transfer_id": str(south_transfer.pk),
         "account_id": str(south_cash.pk),
         "entry_id": str(south_entry.id),
@@ -325,6 +336,7 @@ PAGE_OBJECTS = {
     "access/users/": "user_id",
     "funds/accounts/": "account_id",
     "funds/transfers/": "transfer_id",
+    "funds/top-ups/": "top_up_id",
 }
 PAGE_EXCLUDED = {
     # url pattern prefix -> reason

@@ -95,6 +95,12 @@ def _transfer(actor: Actor, pk: int) -> None:
     selectors.get_transfer(actor, pk)
 
 
+def _top_up(actor: Actor, pk: int) -> None:
+    from omni.payment import selectors
+
+    selectors.get_top_up(actor, pk)
+
+
 def _ledger(getter: str) -> Lookup:
     def lookup(actor: Actor, pk: int) -> None:
         from omni.ledger import selectors
@@ -123,6 +129,7 @@ PATH_OBJECTS: dict[str, Lookup] = {
     "account_id": _ledger("get_account"),
     "entry_id": _ledger("get_entry"),
     "transfer_id": _transfer,
+    "top_up_id": _top_up,
 }
 NOT_OBJECTS: dict[str, str] = {
     "kind": "which list of a customer (contacts, addresses): not an object",

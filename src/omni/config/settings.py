@@ -9,6 +9,9 @@ Environment variables:
     OMNI_ENV          "production" locks the business clock (default "development")
     OMNI_TASKS_URL    redis://host:6379/0 to run tasks through Redis (default: the database)
     OMNI_CSRF_TRUSTED_ORIGINS  comma separated public origins (https://omni.example.com)
+    OMNI_PUBLIC_URL   how outside systems reach this instance (payment notifications)
+    OMNI_ALIPAY_DIR / OMNI_WECHATPAY_DIR  a payment provider's merchant files (see
+                      omni.payment.providers); a provider without one is not offered
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ SRC_DIR = Path(__file__).resolve().parents[2]
 REPO_DIR = SRC_DIR.parent
 VAR_DIR = Path(os.environ.get("OMNI_VAR_DIR", REPO_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+OMNI_PUBLIC_URL = os.environ.get("OMNI_PUBLIC_URL", "")
+OMNI_ALIPAY_DIR = os.environ.get("OMNI_ALIPAY_DIR", "")
+OMNI_WECHATPAY_DIR = os.environ.get("OMNI_WECHATPAY_DIR", "")
 
 TESTING = "pytest" in sys.modules or os.environ.get("OMNI_TESTING") == "1"
 DEBUG = os.environ.get("OMNI_DEBUG", "0") == "1"

@@ -1,9 +1,12 @@
 from django.urls import include, path
 
+from omni.api import webhooks
 from omni.api.v1 import api
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("payment/notify/alipay/", webhooks.alipay_notify, name="alipay-notify"),
+    path("payment/notify/wechatpay/", webhooks.wechatpay_notify, name="wechatpay-notify"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("party/", include("omni.web.party.urls")),
     path("catalog/", include("omni.web.catalog.urls")),

@@ -11,6 +11,8 @@ invalid_paid_on           409   a payment date after today (on the business cloc
 duplicate_bank_reference  409   a transfer with this bank reference is registered (not rejected)
 reason_required           422   rejecting without a reason
 unknown_customer          404   a customer the actor may not use
+provider_not_configured   409   the payment provider has no merchant configuration here
+provider_failed           409   the provider refused or could not be reached (details.code)
 ========================  ====  ================================================================
 """
 
@@ -42,3 +44,11 @@ DuplicateBankReference = coded(
 )
 ReasonRequired = coded(InvalidInput, "reason_required", _("Give a reason."))
 UnknownCustomer = coded(UnknownReference, "unknown_customer", _("Unknown customer."))
+ProviderNotConfigured = coded(
+    Conflict,
+    "provider_not_configured",
+    _("Online payment through this provider is not set up."),
+)
+ProviderFailed = coded(
+    Conflict, "provider_failed", _("The payment provider could not take the order. Try again.")
+)

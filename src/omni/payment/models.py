@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from .states import TransferStatus
+from .states import TopUpStatus, TransferStatus
 
 
 class Transfer(models.Model):
@@ -43,3 +43,56 @@ class Transfer(models.Model):
             )
         ]
         indexes = [models.Index(fields=["org", "status"])]
+
+
+class TopUp(models.Model):
+    """在线充值: a dealer pays into its cash/prepaid account through Alipay or WeChat Pay.
+    Posted once, when the provider says it is paid (notification or active query)."""
+
+    org = models.ForeignKey("tenancy.Organization", on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey("party.Customer", on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey("ledger.Account", on_delete=models.PROTECT, related_name="+")
+    provider = models.CharField(max_length=16)
+    out_trade_no = models.CharField(max_length=32, unique=True)
+    amount = models.BigIntegerField(help_text="minor units (fen)")
+    currency = models.CharField(max_length=3, default="CNY")
+    status = models.CharField(
+        max_length=16, choices=TopUpStatus.choices, default=TopUpStatus.CREATED
+    )
+    code_url = models.CharField(max_length=512, blank=True)
+    failure = models.CharField(max_length=200, blank=True)
+    # NULL until paid: unique among paid top-ups (an empty string would collide)
+    transaction_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    entry_id = models.BigIntegerField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "transaction_id"], name="payment_topup_one_transaction"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+
+class ProviderNotification(models.Model):
+    """Every notification (and active query result) received, with what was done with it:
+    applied once, or a repeat, a forgery, a wrong amount, a foreign merchant, an unknown
+    order. Never changes money by itself."""
+
+    provider = models.CharField(max_length=16)
+    source = models.CharField(max_length=16, default="notify")  # notify | query
+    notify_id = models.CharField(max_length=128, blank=True)
+    out_trade_no = models.CharField(max_length=64, blank=True)
+    transaction_id = models.CharField(max_length=64, blank=True)
+    outcome = models.CharField(max_length=24)
+    detail = models.CharField(max_length=300, blank=True)
+    body = models.TextField(blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["provider", "transaction_id"])]

@@ -17,3 +17,20 @@ TRANSFER_FLOW = TransitionTable(
         "reject": Transition({"submitted"}, "rejected"),
     },
 )
+
+
+class TopUpStatus(models.TextChoices):
+    CREATED = "created", _("Awaiting payment")  # 待支付
+    PAID = "paid", _("Paid")  # 已支付
+    FAILED = "failed", _("Failed")  # 下单失败
+    CLOSED = "closed", _("Closed")  # 已关闭
+
+
+TOP_UP_FLOW = TransitionTable(
+    TopUpStatus,
+    {
+        "pay": Transition({"created", "closed"}, "paid"),  # a late payment still counts
+        "fail": Transition({"created"}, "failed"),
+        "close": Transition({"created"}, "closed"),
+    },
+)

@@ -27,6 +27,7 @@ from ..forms import DateInput, ErrorPlacement, FilterForm, search_field
 from ..outcomes import flash_errors, form_errors
 from ..permissions import needs, needs_all
 from ..tables import Column, ListPage, Table, badge, created_at, detail_link, filtered_by
+from .common import fund_page
 
 VIEW = "payment.transfer.view"
 STATUS_CSS = {"submitted": "prospect", "confirmed": "active", "rejected": "exited"}
@@ -94,12 +95,7 @@ def _transfers(actor: Actor, form: TransferFilterForm) -> QuerySet[Any]:
 
 
 def _page(actor: Actor, **context: Any) -> dict[str, Any]:
-    return {
-        "active": "fund",
-        "section": "transfers",
-        "can_see_transfers": True,
-        **context,
-    }
+    return fund_page(actor, "transfers", **context)
 
 
 TRANSFER_LIST = ListPage(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import transfers, views
+from . import topups, transfers, views
 
 app_name = "ledger"
 
@@ -14,4 +14,6 @@ urlpatterns = [
     path("transfers/new/", transfers.transfer_create, name="transfer-create"),
     path("transfers/<int:pk>/", transfers.transfer_detail, name="transfer-detail"),
     path("transfers/<int:pk>/voucher/", transfers.transfer_voucher, name="transfer-voucher"),
+    path("top-up/", topups.top_up_create, name="top-up"),
+    path("top-ups/<int:pk>/", topups.top_up_detail, name="top-up-detail"),
 ]

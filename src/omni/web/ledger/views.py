@@ -24,6 +24,7 @@ from ..excel import xlsx_response
 from ..forms import DateInput, FilterForm, search_field
 from ..permissions import needs, needs_all
 from ..tables import Column, ListPage, Table, badge, detail_link, filtered_by
+from .common import fund_page
 
 VIEW = "ledger.account.view"
 
@@ -113,12 +114,7 @@ def _accounts(actor: Actor, form: AccountFilterForm) -> QuerySet[Any]:
 
 
 def _page(actor: Actor, **context: Any) -> dict[str, Any]:
-    return {
-        "active": "fund",
-        "section": "accounts",
-        "can_see_transfers": actor.can("payment.transfer.view"),
-        **context,
-    }
+    return fund_page(actor, "accounts", **context)
 
 
 ACCOUNT_LIST = ListPage(

@@ -13,7 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from omni.ledger.calculations import from_minor
 from omni.payment import selectors
-from omni.payment.services import transfers
+from omni.payment.services import online, transfers
 
 from ...auth import request_actor
 from ...pagination import Page, PageIn, paginate
@@ -155,3 +155,82 @@ def reject_transfer(request: HttpRequest, transfer_id: QueryId, payload: RejectI
     actor = request_actor(request)
     transfers.reject_transfer(actor=actor, transfer_id=transfer_id, reason=payload.reason)
     return transfer_out(selectors.get_transfer(actor, transfer_id))
+
+
+# --- online top-ups ---------------------------------------------------------------------------
+
+TopUpStatusName = Literal["created", "paid", "failed", "closed"]
+
+
+class TopUpIn(Input):
+    customer_id: Id
+    provider: Literal["alipay", "wechatpay"]
+    amount: PositiveAmount
+
+
+class TopUpOut(Schema):
+    id: int
+    customer_id: int
+    account_id: int
+    provider: str
+    out_trade_no: str
+    amount: str
+    currency: str
+    status: TopUpStatusName
+    code_url: str
+    transaction_id: str | None
+    created_at: dt.datetime
+    paid_at: dt.datetime | None
+
+
+class TopUpFilter(PageIn):
+    status: TopUpStatusName | None = None
+    customer_id: QueryId | None = None
+
+
+def top_up_out(t) -> dict:
+    return {
+        "id": t.pk,
+        "customer_id": t.customer_id,
+        "account_id": t.account_id,
+        "provider": t.provider,
+        "out_trade_no": t.out_trade_no,
+        "amount": str(from_minor(t.amount, 2)),
+        "currency": t.currency,
+        "status": t.status,
+        "code_url": t.code_url,
+        "transaction_id": t.transaction_id,
+        "created_at": t.created_at,
+        "paid_at": t.paid_at,
+    }
+
+
+@router.get("/top-ups", response={200: Page[TopUpOut], **ERRORS}, summary="Online top-ups")
+def list_top_ups(request: HttpRequest, filters: Query[TopUpFilter]):
+    qs = selectors.list_top_ups(request_actor(request))
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.customer_id:
+        qs = qs.filter(customer_id=filters.customer_id)
+    return paginate(qs, filters, item=top_up_out)
+
+
+@router.post(
+    "/top-ups",
+    response={201: TopUpOut, **ERRORS},
+    summary="Start an online top-up: returns the QR code URL to pay",
+)
+def start_top_up(request: HttpRequest, payload: TopUpIn):
+    actor = request_actor(request)
+    top_up = online.start_top_up(
+        actor=actor,
+        customer_id=payload.customer_id,
+        provider=payload.provider,
+        amount=payload.amount,
+    )
+    return Status(201, top_up_out(selectors.get_top_up(actor, top_up.pk)))
+
+
+@router.get("/top-ups/{top_up_id}", response={200: TopUpOut, **ERRORS}, summary="A top-up")
+def get_top_up(request: HttpRequest, top_up_id: QueryId):
+    return top_up_out(selectors.get_top_up(request_actor(request), top_up_id))
