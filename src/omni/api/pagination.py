@@ -55,3 +55,13 @@ def paginate(
         "page": page.page,
         "page_size": page.page_size,
     }
+
+
+def narrow(qs: QuerySet, filters: Schema, **lookups: str) -> QuerySet:
+    """`qs` filtered by the query's fields that are given: ``narrow(qs, f, type="type__code")``
+    filters on ``type__code=f.type`` when ``f.type`` is set (None and "" mean "any")."""
+    for field, lookup in lookups.items():
+        value = getattr(filters, field)
+        if value not in (None, ""):
+            qs = qs.filter(**{lookup: value})
+    return qs

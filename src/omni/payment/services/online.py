@@ -24,14 +24,14 @@ from omni.kernel import audit, clock
 from omni.kernel.actors import Actor
 from omni.kernel.states import apply_transition
 from omni.ledger.calculations import from_minor
-from omni.ledger.services.accounts import counter_account, customer_account
-from omni.ledger.services.posting import post_lines, snapshots
-from omni.ledger.types import EntryCommand, EntryKind, Line
+from omni.ledger.services.accounts import customer_account
+from omni.ledger.types import EntryKind
 from omni.tenancy import directory
 
 from .. import errors, providers
 from ..models import ProviderNotification, TopUp
 from ..states import TOP_UP_FLOW, TopUpStatus
+from .receipts import post_receipt
 from .transfers import _amount
 
 log = logging.getLogger(__name__)
@@ -171,19 +171,16 @@ def settle(event: PaidEvent) -> str:
         actor=system,
         extra_updates={"transaction_id": event.transaction_id, "paid_at": clock.now()},
     )
-    bank = counter_account(top_up.org_id, "bank")
-    value = from_minor(top_up.amount, 2)
-    posted = post_lines(
+    posted = post_receipt(
         actor=system,
-        command=EntryCommand(
-            kind=EntryKind.TOP_UP,
-            lines=(Line(top_up.account_id, value), Line(bank, -value)),
-            source_type="payment.topup",
-            source_id=top_up.out_trade_no,
-            memo=f"{PROVIDER_NAMES[event.provider]}充值 {event.transaction_id}",
-            key=f"{event.provider}:{event.transaction_id}",
-        ),
-        accounts=snapshots([top_up.account_id, bank]),
+        account_id=top_up.account_id,
+        org_id=top_up.org_id,
+        amount=top_up.amount,
+        kind=EntryKind.TOP_UP,
+        source_type="payment.topup",
+        source_id=top_up.out_trade_no,
+        memo=f"{PROVIDER_NAMES[event.provider]}充值 {event.transaction_id}",
+        key=f"{event.provider}:{event.transaction_id}",
         check_status=False,  # the customer paid: the money is theirs even if frozen since
     )
     TopUp.objects.filter(pk=top_up.pk).update(entry_id=posted.id)

@@ -18,17 +18,17 @@ from omni.kernel import audit, clock
 from omni.kernel.actors import Actor
 from omni.kernel.errors import NotFound
 from omni.kernel.states import apply_transition
-from omni.ledger.calculations import from_minor, positive_minor
+from omni.ledger.calculations import positive_minor
 from omni.ledger.errors import InvalidAmount as LedgerInvalidAmount
-from omni.ledger.services.accounts import counter_account, customer_account
-from omni.ledger.services.posting import post_lines, snapshots
-from omni.ledger.types import EntryCommand, EntryKind, Line
+from omni.ledger.services.accounts import customer_account
+from omni.ledger.types import EntryKind
 from omni.tenancy import directory
 
 from .. import errors
 from ..models import Transfer
 from ..scoping import transfers_q
 from ..states import TRANSFER_FLOW, TransferStatus
+from .receipts import post_receipt
 
 MAX_VOUCHER_BYTES = 5 * 1024 * 1024
 BANK_REFERENCE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -142,20 +142,16 @@ def confirm_transfer(*, actor: Actor, transfer_id: int) -> Transfer:
         actor=actor,
         extra_updates={"decided_by": actor.name, "decided_at": clock.now()},
     )
-    bank = counter_account(transfer.org_id, "bank")
-    value = from_minor(transfer.amount, 2)
-    posted = post_lines(
+    posted = post_receipt(
         actor=actor,
-        command=EntryCommand(
-            kind=EntryKind.TRANSFER,
-            lines=(Line(transfer.account_id, value), Line(bank, -value)),
-            source_type="payment.transfer",
-            source_id=str(transfer.pk),
-            memo=f"线下转款 {transfer.bank_reference}",
-            business_date=clock.today(),
-            key=f"transfer:{transfer.pk}",
-        ),
-        accounts=snapshots([transfer.account_id, bank]),
+        account_id=transfer.account_id,
+        org_id=transfer.org_id,
+        amount=transfer.amount,
+        kind=EntryKind.TRANSFER,
+        source_type="payment.transfer",
+        source_id=str(transfer.pk),
+        memo=f"线下转款 {transfer.bank_reference}",
+        key=f"transfer:{transfer.pk}",
     )
     Transfer.objects.filter(pk=transfer.pk).update(entry_id=posted.id)
     transfer.refresh_from_db()

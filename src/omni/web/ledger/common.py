@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from omni.kernel.actors import Actor
+from omni.tenancy import directory
 
 
 def fund_page(actor: Actor, section: str, **context: Any) -> dict[str, Any]:
@@ -17,3 +18,17 @@ def fund_page(actor: Actor, section: str, **context: Any) -> dict[str, Any]:
         "can_top_up": actor.can("payment.topup.create"),
         **context,
     }
+
+
+def customer_choices(actor: Actor, limit: int = 500) -> tuple[list[tuple[str, str]], str | None]:
+    """The customers a money form may name, and the initial one: a dealer or store user
+    gets only its own company (preselected); staff the customers in their scope."""
+    bound = actor.scope.bound_customer_id
+    customers = directory.customers(actor).order_by("code")
+    if bound is not None:
+        customers = customers.filter(pk=bound)
+    choices = [
+        (str(pk), f"{code} {name}")
+        for pk, code, name in customers.values_list("pk", "code", "name")[:limit]
+    ]
+    return choices, (str(bound) if bound is not None else None)

@@ -18,12 +18,11 @@ from omni.kernel.actors import Actor
 from omni.ledger.calculations import from_minor
 from omni.payment import providers, selectors
 from omni.payment.services import online
-from omni.tenancy import directory
 
 from ..forms import ErrorPlacement
 from ..outcomes import form_errors
 from ..permissions import needs
-from .common import fund_page
+from .common import customer_choices, fund_page
 
 PROVIDER_LABELS = {"alipay": gettext_lazy("Alipay"), "wechatpay": gettext_lazy("WeChat Pay")}
 
@@ -41,16 +40,7 @@ class TopUpForm(forms.Form):
 
     def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        bound = actor.scope.bound_customer_id
-        customers = directory.customers(actor).order_by("code")
-        if bound is not None:
-            customers = customers.filter(pk=bound)
-        self.fields["customer"].choices = [
-            (str(pk), f"{code} {name}")
-            for pk, code, name in customers.values_list("pk", "code", "name")[:500]
-        ]
-        if bound is not None:
-            self.fields["customer"].initial = str(bound)
+        self.fields["customer"].choices, self.fields["customer"].initial = customer_choices(actor)
         self.fields["provider"].choices = [(p, PROVIDER_LABELS[p]) for p in providers.available()]
 
 

@@ -21,13 +21,12 @@ from omni.ledger.calculations import from_minor
 from omni.payment import selectors
 from omni.payment.services import transfers
 from omni.payment.states import TransferStatus
-from omni.tenancy import directory
 
 from ..forms import DateInput, ErrorPlacement, FilterForm, search_field
 from ..outcomes import flash_errors, form_errors
 from ..permissions import needs, needs_all
 from ..tables import Column, ListPage, Table, badge, created_at, detail_link, filtered_by
-from .common import fund_page
+from .common import customer_choices, fund_page
 
 VIEW = "payment.transfer.view"
 STATUS_CSS = {"submitted": "prospect", "confirmed": "active", "rejected": "exited"}
@@ -133,16 +132,7 @@ class TransferForm(forms.Form):
 
     def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        bound = actor.scope.bound_customer_id
-        customers = directory.customers(actor).order_by("code")
-        if bound is not None:
-            customers = customers.filter(pk=bound)
-        self.fields["customer"].choices = [
-            (str(pk), f"{code} {name}")
-            for pk, code, name in customers.values_list("pk", "code", "name")[:500]
-        ]
-        if bound is not None:
-            self.fields["customer"].initial = str(bound)
+        self.fields["customer"].choices, self.fields["customer"].initial = customer_choices(actor)
         self.fields["paid_on"].initial = clock.today()
 
 

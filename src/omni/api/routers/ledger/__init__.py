@@ -15,7 +15,7 @@ from omni.ledger.services.adjustments import adjust_balance
 from omni.ledger.services.posting import reverse_entry
 
 from ...auth import request_actor
-from ...pagination import Page, paginate
+from ...pagination import Page, narrow, paginate
 from ...schemas import ERRORS, QueryId
 from .schemas import (
     AccountFilter,
@@ -129,12 +129,7 @@ def list_account_types(request: HttpRequest):
 @router.get("/accounts", response={200: Page[AccountOut], **ERRORS}, summary="Fund accounts")
 def list_accounts(request: HttpRequest, filters: Query[AccountFilter]):
     qs = selectors.list_accounts(request_actor(request))
-    if filters.customer_id:
-        qs = qs.filter(customer_id=filters.customer_id)
-    if filters.type:
-        qs = qs.filter(type__code=filters.type)
-    if filters.status:
-        qs = qs.filter(status=filters.status)
+    qs = narrow(qs, filters, customer_id="customer_id", type="type__code", status="status")
     return paginate(qs, filters, item=account_out)
 
 
@@ -236,8 +231,5 @@ def reverse(request: HttpRequest, entry_id: QueryId, payload: ReverseIn):
 @router.get("/holds", response={200: Page[HoldOut], **ERRORS}, summary="Fund holds")
 def list_holds(request: HttpRequest, filters: Query[HoldFilter]):
     qs = selectors.list_holds(request_actor(request))
-    if filters.account_id:
-        qs = qs.filter(account_id=filters.account_id)
-    if filters.status:
-        qs = qs.filter(status=filters.status)
+    qs = narrow(qs, filters, account_id="account_id", status="status")
     return paginate(qs, filters, item=hold_out)

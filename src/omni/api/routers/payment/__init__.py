@@ -16,7 +16,7 @@ from omni.payment import selectors
 from omni.payment.services import online, transfers
 
 from ...auth import request_actor
-from ...pagination import Page, PageIn, paginate
+from ...pagination import Page, PageIn, narrow, paginate
 from ...schemas import ERRORS, Id, Input, QueryId, name
 from ..ledger.schemas import PositiveAmount
 
@@ -104,10 +104,7 @@ def transfer_out(t) -> dict:
 @router.get("/transfers", response={200: Page[TransferOut], **ERRORS}, summary="Offline transfers")
 def list_transfers(request: HttpRequest, filters: Query[TransferFilter]):
     qs = selectors.list_transfers(request_actor(request))
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    if filters.customer_id:
-        qs = qs.filter(customer_id=filters.customer_id)
+    qs = narrow(qs, filters, status="status", customer_id="customer_id")
     return paginate(qs, filters, item=transfer_out)
 
 
@@ -208,10 +205,7 @@ def top_up_out(t) -> dict:
 @router.get("/top-ups", response={200: Page[TopUpOut], **ERRORS}, summary="Online top-ups")
 def list_top_ups(request: HttpRequest, filters: Query[TopUpFilter]):
     qs = selectors.list_top_ups(request_actor(request))
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    if filters.customer_id:
-        qs = qs.filter(customer_id=filters.customer_id)
+    qs = narrow(qs, filters, status="status", customer_id="customer_id")
     return paginate(qs, filters, item=top_up_out)
 
 
