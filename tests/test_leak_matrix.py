@@ -224,6 +224,7 @@ BODIES = {
     ("post", "/api/v1/ledger/entries/{entry_id}/reverse"): lambda w: {"memo": "leak"},
     ("post", "/api/v1/payment/transfers/{transfer_id}/confirm"): lambda w: None,
     ("post", "/api/v1/payment/transfers/{transfer_id}/reject"): lambda w: {"reason": "leak"},
+    ("post", "/api/v1/payment/top-ups/{top_up_id}/refunds"): lambda w: {"amount": "1.00"},
 }
 
 

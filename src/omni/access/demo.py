@@ -87,6 +87,7 @@ ROLES = {
             "payment.transfer.approve",
             "payment.transfer.export",
             "payment.topup.view",
+            "payment.topup.refund",
         ],
         False,
     ),

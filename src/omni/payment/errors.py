@@ -13,6 +13,8 @@ reason_required           422   rejecting without a reason
 unknown_customer          404   a customer the actor may not use
 provider_not_configured   409   the payment provider has no merchant configuration here
 provider_failed           409   the provider refused or could not be reached (details.code)
+not_paid                  409   refunding a top-up that is not paid
+refund_exceeds_paid       409   refunds would exceed what was paid (details.refundable)
 ========================  ====  ================================================================
 """
 
@@ -51,4 +53,8 @@ ProviderNotConfigured = coded(
 )
 ProviderFailed = coded(
     Conflict, "provider_failed", _("The payment provider could not take the order. Try again.")
+)
+NotPaid = coded(Conflict, "not_paid", _("Only a paid top-up can be refunded."))
+RefundExceedsPaid = coded(
+    Conflict, "refund_exceeds_paid", _("The refund is more than what is left to refund.")
 )

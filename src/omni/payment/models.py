@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from .states import TopUpStatus, TransferStatus
+from .states import RefundStatus, TopUpStatus, TransferStatus
 
 
 class Transfer(models.Model):
@@ -96,3 +96,24 @@ class ProviderNotification(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["provider", "transaction_id"])]
+
+
+class Refund(models.Model):
+    """A refund of a paid top-up to the original method (原路退回), partial or full. The money
+    leaves the customer's account first (guarded), then the provider is asked; a definite
+    refusal puts it back, an unknown outcome stays pending and is asked again."""
+
+    top_up = models.ForeignKey(TopUp, on_delete=models.PROTECT, related_name="refunds")
+    out_refund_no = models.CharField(max_length=40, unique=True)
+    amount = models.BigIntegerField(help_text="minor units (fen)")
+    status = models.CharField(
+        max_length=16, choices=RefundStatus.choices, default=RefundStatus.PENDING
+    )
+    reason = models.CharField(max_length=200, blank=True)
+    failure = models.CharField(max_length=200, blank=True)
+    provider_refund_id = models.CharField(max_length=64, blank=True)
+    entry_id = models.BigIntegerField(null=True, blank=True)
+    undo_entry_id = models.BigIntegerField(null=True, blank=True)
+    created_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+    settled_at = models.DateTimeField(null=True, blank=True)

@@ -34,3 +34,18 @@ TOP_UP_FLOW = TransitionTable(
         "close": Transition({"created"}, "closed"),
     },
 )
+
+
+class RefundStatus(models.TextChoices):
+    PENDING = "pending", _("Refund pending")  # 退款处理中
+    ACCEPTED = "accepted", _("Refunded")  # 已退款
+    FAILED = "failed", _("Refund failed")  # 退款失败
+
+
+REFUND_FLOW = TransitionTable(
+    RefundStatus,
+    {
+        "accept": Transition({"pending"}, "accepted"),
+        "fail": Transition({"pending"}, "failed"),
+    },
+)

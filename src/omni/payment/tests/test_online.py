@@ -236,3 +236,101 @@ def test_without_a_provider_the_page_says_so(settings):
     world = make_world()
     dealer = client_for(user_with("dlr", DEALER, "own", customer=world.sh_dealer))
     assert 'data-test="no-provider"' in dealer.get("/funds/top-up/").content.decode()
+
+
+# --- refunds to the original method ---------------------------------------------------------
+
+FINANCE = ["payment.topup.view", "payment.topup.refund", "ledger.account.view"]
+
+
+def paid_top_up(env, provider: str, amount: str) -> dict:
+    sim = env["ali" if provider == "alipay" else "wx"]
+    top_up = start(env, provider, amount)
+    sim.call("POST", "/__sim__/pay", {"out_trade_no": top_up["out_trade_no"]})
+    until(lambda: paid(top_up["out_trade_no"]))
+    return top_up
+
+
+def refund(client, top_up: dict, amount: str):
+    return client.post(
+        f"/api/v1/payment/top-ups/{top_up['id']}/refunds",
+        {"amount": amount, "reason": "客户申请退款"},
+        content_type="application/json",
+    )
+
+
+@pytest.mark.parametrize("provider", ["alipay", "wechatpay"])
+def test_partial_then_full_refund_and_never_more_than_paid(payment_env, provider):
+    finance = client_for(user_with("fin", FINANCE, "org", org=payment_env["world"].east))
+    top_up = paid_top_up(payment_env, provider, "100.00")
+    res = refund(finance, top_up, "30.00")
+    assert res.status_code == 201, res.content
+    assert res.json()["status"] == "accepted"
+    assert balance(top_up) == Decimal("70.00")
+    res = refund(finance, top_up, "70.01")
+    assert res.status_code == 409 and res.json()["code"] == "refund_exceeds_paid"
+    assert res.json()["details"]["refundable"] == "70.00"
+    assert refund(finance, top_up, "70.00").json()["status"] == "accepted"
+    assert balance(top_up) == 0
+    assert refund(finance, top_up, "0.01").json()["code"] == "refund_exceeds_paid"
+    shown = finance.get(f"/api/v1/payment/top-ups/{top_up['id']}").json()
+    assert shown["refunded"] == "100.00"
+
+
+def test_money_already_spent_cannot_be_refunded(payment_env):
+    from omni.ledger.services.accounts import counter_account
+    from omni.ledger.services.posting import post_entry
+
+    finance = client_for(user_with("fin", FINANCE, "org", org=payment_env["world"].east))
+    top_up = paid_top_up(payment_env, "alipay", "50.00")
+    sales = counter_account(payment_env["world"].east_sales.pk, "sales")
+    post_entry(actor=SYSTEM, kind="capture", lines=[(top_up["account_id"], "-45"), (sales, "45")])
+    res = refund(finance, top_up, "10.00")
+    assert res.status_code == 409 and res.json()["code"] == "insufficient_funds"
+    assert balance(top_up) == Decimal("5.00")
+
+
+def test_a_refused_refund_puts_the_money_back_once(payment_env):
+    finance = client_for(user_with("fin", FINANCE, "org", org=payment_env["world"].east))
+    top_up = paid_top_up(payment_env, "wechatpay", "80.00")
+    payment_env["wx"].call(
+        "POST",
+        "/__sim__/faults",
+        {
+            "api_errors": [
+                {
+                    "path_prefix": "/v3/refund/domestic/refunds",
+                    "method": "POST",
+                    "status": 403,
+                    "code": "NOT_ENOUGH",
+                    "message": "基本账户余额不足",
+                }
+            ]
+        },
+    )
+    res = refund(finance, top_up, "20.00")
+    assert res.status_code == 201 and res.json()["status"] == "failed"
+    assert res.json()["failure"] == "NOT_ENOUGH"
+    assert balance(top_up) == Decimal("80.00")
+    # and the whole amount is still refundable
+    assert refund(finance, top_up, "80.00").json()["status"] == "accepted"
+    assert balance(top_up) == 0
+
+
+def test_a_dealer_cannot_refund(payment_env):
+    top_up = paid_top_up(payment_env, "alipay", "10.00")
+    assert refund(payment_env["dealer"], top_up, "1.00").status_code == 403
+
+
+def test_finance_refunds_from_the_top_up_page(payment_env):
+    finance = client_for(user_with("fin", FINANCE, "org", org=payment_env["world"].east))
+    top_up = paid_top_up(payment_env, "alipay", "40.00")
+    url = f"/funds/top-ups/{top_up['id']}/"
+    assert 'data-test="refund-form"' in finance.get(url).content.decode()
+    assert 'data-test="refund-form"' not in payment_env["dealer"].get(url).content.decode()
+    res = finance.post(url, {"amount": "50", "reason": "多付"})
+    assert res.status_code == 200 and "amount" in res.context["refund_form"].errors
+    res = finance.post(url, {"amount": "15.50", "reason": "多付"})
+    assert res.status_code == 302
+    assert 'data-test="refunds"' in finance.get(url).content.decode()
+    assert balance(top_up) == Decimal("24.50")

@@ -9,15 +9,17 @@ from typing import Any
 import qrcode
 import qrcode.image.svg
 from django import forms
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from omni.kernel.actors import Actor
 from omni.ledger.calculations import from_minor
 from omni.payment import providers, selectors
-from omni.payment.services import online
+from omni.payment.services import online, refunds
 
 from ..forms import ErrorPlacement
 from ..outcomes import form_errors
@@ -49,6 +51,8 @@ PLACEMENT = ErrorPlacement(
         "invalid_amount": "amount",
         "unknown_customer": "customer",
         "provider_not_configured": "provider",
+        "refund_exceeds_paid": "amount",
+        "insufficient_funds": "amount",
     }
 )
 
@@ -85,9 +89,30 @@ def qr_svg(text: str) -> str:
     return out.getvalue().decode("utf-8")
 
 
+class RefundForm(forms.Form):
+    amount = forms.DecimalField(
+        label=gettext_lazy("Refund amount (CNY)"), min_value=0.01, max_digits=15, decimal_places=2
+    )
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200, required=False)
+
+
 @needs("payment.topup.view")
 def top_up_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     top_up = selectors.get_top_up(actor, pk)
+    can_refund = actor.can("payment.topup.refund") and top_up.status == "paid"
+    refund_form = RefundForm(request.POST or None) if can_refund else None
+    if request.method == "POST" and refund_form is not None and refund_form.is_valid():
+        d = refund_form.cleaned_data
+        with form_errors(refund_form, placement=PLACEMENT) as done:
+            result = refunds.refund_top_up(
+                actor=actor, top_up_id=pk, amount=d["amount"], reason=d["reason"]
+            )
+        if done:
+            if result.status == "failed":
+                messages.error(request, _("The refund failed: %(code)s") % {"code": result.failure})
+            else:
+                messages.success(request, _("Refund %(no)s sent.") % {"no": result.out_refund_no})
+            return redirect("ledger:top-up-detail", pk)
     return render(
         request,
         "ledger/top_up_detail.html",
@@ -99,6 +124,8 @@ def top_up_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
             qr=mark_safe(qr_svg(top_up.code_url))  # noqa: S308 (SVG made here from a URL)
             if top_up.code_url and top_up.status == "created"
             else None,
+            refund_form=refund_form,
+            refund_rows=[(r, from_minor(r.amount, 2)) for r in top_up.refunds.order_by("id")],
             tabs=[],
             history=None,
         ),

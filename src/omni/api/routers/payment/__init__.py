@@ -13,7 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from omni.ledger.calculations import from_minor
 from omni.payment import selectors
-from omni.payment.services import online, transfers
+from omni.payment.services import online, refunds, transfers
 
 from ...auth import request_actor
 from ...pagination import Page, PageIn, narrow, paginate
@@ -176,6 +176,7 @@ class TopUpOut(Schema):
     status: TopUpStatusName
     code_url: str
     transaction_id: str | None
+    refunded: str
     created_at: dt.datetime
     paid_at: dt.datetime | None
 
@@ -197,6 +198,7 @@ def top_up_out(t) -> dict:
         "status": t.status,
         "code_url": t.code_url,
         "transaction_id": t.transaction_id,
+        "refunded": str(from_minor(refunds.refunded(t.pk), 2)),
         "created_at": t.created_at,
         "paid_at": t.paid_at,
     }
@@ -228,3 +230,47 @@ def start_top_up(request: HttpRequest, payload: TopUpIn):
 @router.get("/top-ups/{top_up_id}", response={200: TopUpOut, **ERRORS}, summary="A top-up")
 def get_top_up(request: HttpRequest, top_up_id: QueryId):
     return top_up_out(selectors.get_top_up(request_actor(request), top_up_id))
+
+
+class RefundIn(Input):
+    amount: PositiveAmount
+    reason: Annotated[str, Field(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")] = ""
+
+
+class RefundOut(Schema):
+    id: int
+    top_up_id: int
+    out_refund_no: str
+    amount: str
+    status: Literal["pending", "accepted", "failed"]
+    reason: str
+    failure: str
+    created_at: dt.datetime
+    settled_at: dt.datetime | None
+
+
+@router.post(
+    "/top-ups/{top_up_id}/refunds",
+    response={201: RefundOut, **ERRORS},
+    summary="Refund a paid top-up to the original method, partly or fully",
+)
+def refund_top_up(request: HttpRequest, top_up_id: QueryId, payload: RefundIn):
+    actor = request_actor(request)
+    selectors.get_top_up(actor, top_up_id)
+    refund = refunds.refund_top_up(
+        actor=actor, top_up_id=top_up_id, amount=payload.amount, reason=payload.reason
+    )
+    return Status(
+        201,
+        {
+            "id": refund.pk,
+            "top_up_id": refund.top_up_id,
+            "out_refund_no": refund.out_refund_no,
+            "amount": str(from_minor(refund.amount, 2)),
+            "status": refund.status,
+            "reason": refund.reason,
+            "failure": refund.failure,
+            "created_at": refund.created_at,
+            "settled_at": refund.settled_at,
+        },
+    )
