@@ -31,6 +31,8 @@ class Command(BaseCommand):
         started = clock.wall_now()
         stop = threading.Event()
 
+        last_reconcile = [0.0]
+
         def housekeeping() -> None:
             while not stop.is_set():
                 try:
@@ -38,6 +40,7 @@ class Command(BaseCommand):
                     health.beat(worker_id, started)
                     outbox.relay_due_events()
                     imports.requeue_stale_jobs()
+                    _reconcile_payments(last_reconcile)
                 except Exception:
                     log.exception("worker housekeeping failed; retrying")
                 stop.wait(settings.OMNI_WORKER_HEARTBEAT_SECONDS)
@@ -59,6 +62,25 @@ class Command(BaseCommand):
                 run_db_worker(worker_id, interval=interval, batch=batch)
         finally:
             stop.set()
+
+
+def _reconcile_payments(last: list[float]) -> None:
+    """Every OMNI_PAYMENT_RECONCILE_SECONDS: the active query (查单) for top-ups whose
+    notification has not come, and the pending refunds asked again. Idempotent: several
+    workers doing it at once settle each payment once."""
+    import time
+
+    every = float(getattr(settings, "OMNI_PAYMENT_RECONCILE_SECONDS", 60))
+    if time.monotonic() - last[0] < every:
+        return
+    last[0] = time.monotonic()
+    from omni.payment.services.online import reconcile_top_ups
+    from omni.payment.services.refunds import retry_pending_refunds
+
+    found = reconcile_top_ups()
+    retried = retry_pending_refunds()
+    if found or retried:
+        log.info("payments reconciled: top-ups %s, refunds %s", found, retried)
 
 
 def run_db_worker(worker_id: str, *, interval: float, batch: bool) -> None:
