@@ -225,6 +225,17 @@ BODIES = {
     ("post", "/api/v1/payment/transfers/{transfer_id}/confirm"): lambda w: None,
     ("post", "/api/v1/payment/transfers/{transfer_id}/reject"): lambda w: {"reason": "leak"},
     ("post", "/api/v1/payment/top-ups/{top_up_id}/refunds"): lambda w: {"amount": "1.00"},
+    ("post", "/api/v1/ledger/accounts/{account_id}/statement/confirm"): lambda w: {
+        "month": "2026-01"
+    },
+    ("post", "/api/v1/ledger/accounts/{account_id}/statement/dispute"): lambda w: {
+        "month": "2026-01",
+        "comment": "leak",
+    },
+    ("post", "/api/v1/ledger/accounts/{account_id}/statement/resolve"): lambda w: {
+        "month": "2026-01",
+        "resolution": "leak",
+    },
 }
 
 

@@ -20,6 +20,12 @@ hold_closed            409   capturing or releasing a hold that is captured or r
 hold_exceeded          422   capturing more than the hold holds
 duplicate_hold         409   another hold for the same account and source document
 key_reused             409   an idempotency key reused for a different entry
+period_not_closed      409   answering a statement for a month that has not ended
+period_answered        409   confirming or disputing a month already confirmed, or resolving
+                             one that is not disputed
+invalid_month          422   a month that is not YYYY-MM
+comment_required       422   disputing without a comment, resolving without a resolution
+unknown_posting        404   a disputed line that is not a posting of that account and month
 =====================  ====  ====================================================================
 """
 
@@ -63,3 +69,14 @@ DuplicateHold = coded(
     Conflict, "duplicate_hold", _("This document already holds a different amount here.")
 )
 KeyReused = coded(Conflict, "key_reused", _("This idempotency key was used for a different entry."))
+PeriodNotClosed = coded(
+    Conflict, "period_not_closed", _("A month can be confirmed once it has ended.")
+)
+PeriodAnswered = coded(
+    Conflict, "period_answered", _("This month's statement cannot be answered this way now.")
+)
+InvalidMonth = coded(InvalidInput, "invalid_month", _("Give the month as YYYY-MM."))
+UnknownPosting = coded(
+    UnknownReference, "unknown_posting", _("A line is not in this account's statement.")
+)
+CommentRequired = coded(InvalidInput, "comment_required", _("Say what is wrong."))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .types import AccountStatus, Holder, HoldStatus
+from .types import AccountStatus, Holder, HoldStatus, PeriodStatus
 
 
 class AccountType(models.Model):
@@ -151,3 +151,25 @@ class Hold(models.Model):
             )
         ]
         indexes = [models.Index(fields=["account", "status"])]
+
+
+class StatementPeriod(models.Model):
+    """A month of an account's statement (对账单) as the customer answered it: confirmed
+    (the month is locked: a late posting dated in it goes into the next open month),
+    disputed (lines questioned with a comment), resolved by finance (to be confirmed again)."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="periods")
+    month = models.DateField(help_text="the first day of the month")
+    status = models.CharField(max_length=16, choices=PeriodStatus.choices)
+    comment = models.CharField(max_length=500, blank=True)
+    disputed_postings = models.JSONField(default=list, blank=True)
+    resolution = models.CharField(max_length=500, blank=True)
+    answered_by = models.CharField(max_length=150, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.CharField(max_length=150, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "month"], name="ledger_period_one_a_month")
+        ]

@@ -12,7 +12,7 @@ from omni.kernel.actors import Actor
 from omni.kernel.errors import NotFound
 
 from .calculations import from_minor
-from .models import Account, AccountType, Balance, Hold, JournalEntry, Posting
+from .models import Account, AccountType, Balance, Hold, JournalEntry, Posting, StatementPeriod
 from .scoping import accounts_q
 
 VIEW = "ledger.account.view"
@@ -186,3 +186,9 @@ def get_statement(
         from_minor(credits, places),
         lines,
     )
+
+
+def list_periods(actor: Actor, account_id: int) -> QuerySet[StatementPeriod]:
+    """The answered months of an account the actor may read, newest first."""
+    get_account(actor, account_id)
+    return StatementPeriod.objects.filter(account_id=account_id).order_by("-month")

@@ -26,6 +26,12 @@ class HoldStatus(models.TextChoices):
     RELEASED = "released", _("Released")
 
 
+class PeriodStatus(models.TextChoices):
+    CONFIRMED = "confirmed", _("Confirmed")  # 已确认
+    DISPUTED = "disputed", _("Disputed")  # 有异议
+    RESOLVED = "resolved", _("Resolved")  # 已处理，待确认
+
+
 class EntryKind(models.TextChoices):
     TOP_UP = "top_up", _("Top-up")  # 充值
     TRANSFER = "transfer", _("Offline transfer")  # 线下转款

@@ -20,6 +20,7 @@ from ..models import Account, JournalEntry, Posting
 from ..scoping import accounts_q
 from ..types import AccountSnapshot, EntryCommand, EntryKind, Line, PostedEntry
 from . import _rows
+from .statements import open_day
 
 SNAPSHOT_FIELDS = (
     "id",
@@ -75,7 +76,10 @@ def post_lines(
         if first is not None:
             return _repeat(first, command, merged)
     org_id = merged[0][0].org_id
-    day = command.business_date or clock.today()
+    # a confirmed (locked) month takes no late posting: it goes into the next open month
+    day = open_day(
+        [a.id for a, _ in merged if a.customer_id], command.business_date or clock.today()
+    )
     fields = {
         "org_id": org_id,
         "kind": command.kind,

@@ -11,7 +11,7 @@ from typing import Any
 from django import forms
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -19,9 +19,11 @@ from omni.kernel import clock
 from omni.kernel.actors import Actor
 from omni.ledger import selectors
 from omni.ledger.calculations import from_minor
+from omni.ledger.services import statements
 
 from ..excel import xlsx_response
 from ..forms import DateInput, FilterForm, search_field
+from ..outcomes import flash_errors
 from ..permissions import needs, needs_all
 from ..tables import Column, ListPage, Table, badge, detail_link, filtered_by
 from .common import fund_page
@@ -149,9 +151,38 @@ def _period(request: HttpRequest) -> tuple[PeriodForm, dt.date, dt.date]:
     return form, start, today
 
 
+def _months(actor: Actor, account: Any) -> list[dict[str, Any]]:
+    """The last six ended months with the customer's answer, for the confirmation panel."""
+    answered = {p.month: p for p in selectors.list_periods(actor, account.pk)[:24]}
+    month = statements.month_start(clock.today())
+    rows = []
+    for _step in range(6):
+        month = statements.month_start(month - dt.timedelta(days=1))
+        rows.append({"month": month, "key": month.strftime("%Y-%m"), "period": answered.get(month)})
+    return rows
+
+
+def _answer(request: HttpRequest, actor: Actor, pk: int) -> None:
+    action = request.POST.get("action")
+    month = request.POST.get("month", "")
+    text = request.POST.get("text", "")
+    with flash_errors(request, _("Saved.")):
+        if action == "confirm":
+            statements.confirm_statement(actor=actor, account_id=pk, month=month)
+        elif action == "dispute":
+            statements.dispute_statement(
+                actor=actor, account_id=pk, month=month, posting_ids=[], comment=text
+            )
+        elif action == "resolve":
+            statements.resolve_dispute(actor=actor, account_id=pk, month=month, resolution=text)
+
+
 @needs(VIEW)
 def account_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     account = selectors.get_account(actor, pk)
+    if request.method == "POST" and account.customer_id:
+        _answer(request, actor, pk)
+        return redirect(request.get_full_path())
     form, date_from, date_to = _period(request)
     statement = selectors.get_statement(actor, pk, date_from, date_to)
     holds = (
@@ -180,6 +211,9 @@ def account_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
             ],
             history=None,
             export_url=reverse("ledger:statement-export", args=[pk]),
+            months=_months(actor, account) if account.customer_id else [],
+            can_confirm=actor.can("ledger.statement.confirm"),
+            can_resolve=actor.can("ledger.statement.resolve"),
         ),
     )
 

@@ -11,6 +11,7 @@ from ninja import Query, Router, Status
 from omni.ledger import selectors
 from omni.ledger.calculations import from_minor
 from omni.ledger.services import accounts as account_services
+from omni.ledger.services import statements
 from omni.ledger.services.adjustments import adjust_balance
 from omni.ledger.services.posting import reverse_entry
 
@@ -24,11 +25,15 @@ from .schemas import (
     AccountStatusIn,
     AccountTypeOut,
     AdjustmentIn,
+    ConfirmIn,
+    DisputeIn,
     EntryOut,
     HoldFilter,
     HoldOut,
+    PeriodOut,
     PostingFilter,
     PostingOut,
+    ResolveIn,
     ReverseIn,
     StatementOut,
     StatementQuery,
@@ -233,3 +238,71 @@ def list_holds(request: HttpRequest, filters: Query[HoldFilter]):
     qs = selectors.list_holds(request_actor(request))
     qs = narrow(qs, filters, account_id="account_id", status="status")
     return paginate(qs, filters, item=hold_out)
+
+
+def period_out(p) -> dict:
+    return {
+        "account_id": p.account_id,
+        "month": p.month.strftime("%Y-%m"),
+        "status": p.status,
+        "comment": p.comment,
+        "disputed_postings": list(p.disputed_postings or []),
+        "resolution": p.resolution,
+        "answered_by": p.answered_by,
+        "answered_at": p.answered_at,
+        "resolved_by": p.resolved_by,
+        "resolved_at": p.resolved_at,
+    }
+
+
+@router.get(
+    "/accounts/{account_id}/statement-periods",
+    response={200: list[PeriodOut], **ERRORS},
+    summary="Months of the statement the customer confirmed or disputed",
+)
+def list_periods(request: HttpRequest, account_id: QueryId):
+    actor = request_actor(request)
+    return [period_out(p) for p in selectors.list_periods(actor, account_id)]
+
+
+@router.post(
+    "/accounts/{account_id}/statement/confirm",
+    response={200: PeriodOut, **ERRORS},
+    summary="Confirm a month's statement (对账确认): the month is locked",
+)
+def confirm_statement(request: HttpRequest, account_id: QueryId, payload: ConfirmIn):
+    period = statements.confirm_statement(
+        actor=request_actor(request), account_id=account_id, month=payload.month
+    )
+    return period_out(period)
+
+
+@router.post(
+    "/accounts/{account_id}/statement/dispute",
+    response={200: PeriodOut, **ERRORS},
+    summary="Dispute lines of a month's statement with a comment",
+)
+def dispute_statement(request: HttpRequest, account_id: QueryId, payload: DisputeIn):
+    period = statements.dispute_statement(
+        actor=request_actor(request),
+        account_id=account_id,
+        month=payload.month,
+        posting_ids=payload.posting_ids,
+        comment=payload.comment,
+    )
+    return period_out(period)
+
+
+@router.post(
+    "/accounts/{account_id}/statement/resolve",
+    response={200: PeriodOut, **ERRORS},
+    summary="Resolve a disputed month (finance)",
+)
+def resolve_statement(request: HttpRequest, account_id: QueryId, payload: ResolveIn):
+    period = statements.resolve_dispute(
+        actor=request_actor(request),
+        account_id=account_id,
+        month=payload.month,
+        resolution=payload.resolution,
+    )
+    return period_out(period)

@@ -172,3 +172,37 @@ class HoldOut(Schema):
 class HoldFilter(PageIn):
     account_id: QueryId | None = None
     status: Literal["held", "captured", "released"] | None = None
+
+
+Month = Annotated[str, Field(pattern=r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$", examples=["2026-11"])]
+Comment = Annotated[
+    str, Field(min_length=1, max_length=500, pattern=r"^[^\x00]*[^\x00\s][^\x00]*$")
+]
+
+
+class ConfirmIn(Input):
+    month: Month
+
+
+class DisputeIn(Input):
+    month: Month
+    posting_ids: list[Id] = Field(default_factory=list, max_length=500)
+    comment: Comment
+
+
+class ResolveIn(Input):
+    month: Month
+    resolution: Comment
+
+
+class PeriodOut(Schema):
+    account_id: int
+    month: str
+    status: Literal["confirmed", "disputed", "resolved"]
+    comment: str
+    disputed_postings: list[int]
+    resolution: str
+    answered_by: str
+    answered_at: dt.datetime | None
+    resolved_by: str
+    resolved_at: dt.datetime | None

@@ -78,3 +78,36 @@ def test_a_user_without_ledger_rights_gets_404():
     make_funds()
     client = client_for(user_with("nobody", ["party.customer.view"], "all"))
     assert client.get("/funds/accounts/").status_code == 404
+
+
+def test_the_dealer_confirms_a_month_and_finance_resolves_a_dispute_on_the_page(funds):
+    import datetime as dt
+
+    from omni.kernel import clock
+
+    dealer = client_for(
+        user_with(
+            "dlr2",
+            ["ledger.account.view", "ledger.statement.confirm"],
+            "own",
+            customer=funds.world.sh_dealer,
+        )
+    )
+    finance = client_for(
+        user_with(
+            "fin2", ["ledger.account.view", "ledger.statement.resolve"], "org", org=funds.world.east
+        )
+    )
+    last = (clock.today().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    url = f"/funds/accounts/{funds.cash}/"
+    html = dealer.get(url).content.decode()
+    assert f'data-test="confirm-{last}"' in html
+    assert f'data-test="confirm-{last}"' not in finance.get(url).content.decode()
+    res = dealer.post(url, {"action": "dispute", "month": last, "text": "少了一笔返利"})
+    assert res.status_code == 302
+    html = finance.get(url).content.decode()
+    assert "少了一笔返利" in html and f'data-test="resolve-{last}"' in html
+    finance.post(url, {"action": "resolve", "month": last, "text": "返利已于下月发放"})
+    dealer.post(url, {"action": "confirm", "month": last})
+    html = dealer.get(url).content.decode()
+    assert f'data-test="confirm-{last}"' not in html
