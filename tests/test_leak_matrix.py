@@ -59,6 +59,7 @@ SCOPED_PREFIXES = (
     "/api/v1/access/customers",
     "/api/v1/ledger/",
     "/api/v1/payment/",
+    "/api/v1/credit/",
 )
 # Enterprise-wide master data: guarded by functional permissions only (one enterprise group
 # per deployment; every sales organisation sells the same catalogue).
@@ -225,6 +226,7 @@ BODIES = {
     ("post", "/api/v1/payment/transfers/{transfer_id}/confirm"): lambda w: None,
     ("post", "/api/v1/payment/transfers/{transfer_id}/reject"): lambda w: {"reason": "leak"},
     ("post", "/api/v1/payment/top-ups/{top_up_id}/refunds"): lambda w: {"amount": "1.00"},
+    ("put", "/api/v1/credit/limits/{customer_id}"): lambda w: {"limit": "100.00"},
     ("post", "/api/v1/ledger/accounts/{account_id}/statement/confirm"): lambda w: {
         "month": "2026-01"
     },

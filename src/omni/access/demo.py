@@ -67,12 +67,17 @@ LEDGER_ALL = [
     "ledger.hold.edit",
 ]
 LEDGER_READ = ["ledger.account.view", "ledger.entry.view", "ledger.hold.view"]
+CREDIT_ALL = ["credit.limit.view", "credit.limit.edit", "credit.limit.export"]
 # What every staff member who looks at products may also look at: the reference lists.
 CATALOG_READ = ["catalog.product.view", "catalog.brand.view", "catalog.category.view"]
 ROLES = {
     "sales_admin": (
         "销售管理员",
-        PARTY_ALL + CATALOG_ALL + LEDGER_READ + ["system.audit.view", "system.audit.export"],
+        PARTY_ALL
+        + CATALOG_ALL
+        + LEDGER_READ
+        + CREDIT_ALL
+        + ["system.audit.view", "system.audit.export"],
         False,
     ),
     "finance": (
@@ -90,6 +95,7 @@ ROLES = {
             "payment.topup.refund",
             "ledger.statement.view",
             "ledger.statement.resolve",
+            *CREDIT_ALL,
         ],
         False,
     ),
@@ -123,6 +129,7 @@ ROLES = {
             "payment.topup.create",
             "ledger.statement.view",
             "ledger.statement.confirm",
+            "credit.limit.view",
         ],
         True,
     ),
@@ -138,6 +145,7 @@ ROLES = {
             "payment.topup.create",
             "ledger.statement.view",
             "ledger.statement.confirm",
+            "credit.limit.view",
         ],
         True,
     ),

@@ -14,6 +14,7 @@ from .routers import (
     audit,
     auth,
     catalog,
+    credit,
     exports,
     health,
     imports,
@@ -66,5 +67,6 @@ api.add_router("/party", party.router, tags=["party"])
 api.add_router("/catalog", catalog.router, tags=["catalog"])
 api.add_router("/ledger", ledger.router, tags=["ledger"])
 api.add_router("/payment", payment.router, tags=["payment"])
+api.add_router("/credit", credit.router, tags=["credit"])
 api.add_router("/imports", imports.router, tags=["imports"])
 api.add_router("/exports", exports.router, tags=["exports"])

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "omni.catalog",
     "omni.ledger",
     "omni.payment",
+    "omni.credit",
     "omni.web",
     "omni.ops",
 ]

@@ -1,0 +1,128 @@
+"""Credit API: limits (信用额度) per customer and the credit check an order asks before it
+holds credit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+
+from omni.credit import selectors
+from omni.credit.services import limits
+from omni.ledger.calculations import from_minor
+
+from ...auth import request_actor
+from ...pagination import Page, PageIn, narrow, paginate
+from ...schemas import ERRORS, Id, Input, Int, QueryId
+from ..ledger.schemas import PositiveAmount
+
+router = Router()
+# zero or a positive amount, at most 2 decimals and 13 integer digits
+LIMIT_PATTERN = r"^(0|[1-9][0-9]{0,12})(\.[0-9]{1,2})?$"
+Policy = Literal["block", "warn", "approve"]
+
+
+class CheckIn(Input):
+    customer_id: Id
+    amount: PositiveAmount
+
+
+class CheckOut(Schema):
+    allowed: bool
+    reason: Literal[
+        "within_limit", "over_limit", "over_limit_warning", "needs_approval", "no_limit"
+    ]
+    policy: Policy
+    limit: str
+    used: str
+    held: str
+    temporary: str
+    available: str
+    overdue: str
+    warning: bool
+
+
+class LimitIn(Input):
+    limit: Annotated[str, Field(pattern=LIMIT_PATTERN, examples=["300000.00"])]
+    term_days: Int(ge=0, le=365) = 30  # type: ignore[valid-type]
+    policy: Policy = "block"
+    warn_ratio: Int(ge=1, le=100) = 80  # type: ignore[valid-type]
+
+
+class LimitOut(Schema):
+    customer_id: int
+    customer_name: str
+    org_id: int
+    account_id: int
+    limit: str
+    term_days: int
+    policy: Policy
+    warn_ratio: int
+    updated_by: str
+    updated_at: dt.datetime
+
+
+class LimitFilter(PageIn):
+    customer_id: QueryId | None = None
+    policy: Policy | None = None
+
+
+def limit_out(row) -> dict:
+    return {
+        "customer_id": row.customer_id,
+        "customer_name": row.customer.name,
+        "org_id": row.org_id,
+        "account_id": row.account_id,
+        "limit": str(from_minor(row.limit, 2)),
+        "term_days": row.term_days,
+        "policy": row.policy,
+        "warn_ratio": row.warn_ratio,
+        "updated_by": row.updated_by,
+        "updated_at": row.updated_at,
+    }
+
+
+@router.post("/check", response={200: CheckOut, **ERRORS}, summary="Credit check (信用检查)")
+def check(request: HttpRequest, payload: CheckIn):
+    result = limits.check_credit(
+        actor=request_actor(request), customer_id=payload.customer_id, amount=payload.amount
+    )
+    return {
+        "allowed": result.allowed,
+        "reason": result.reason,
+        "policy": result.policy,
+        "limit": str(result.limit),
+        "used": str(result.used),
+        "held": str(result.held),
+        "temporary": str(result.temporary),
+        "available": str(result.available),
+        "overdue": str(result.overdue),
+        "warning": result.warning,
+    }
+
+
+@router.get("/limits", response={200: Page[LimitOut], **ERRORS}, summary="Credit limits")
+def list_limits(request: HttpRequest, filters: Query[LimitFilter]):
+    qs = selectors.list_limits(request_actor(request))
+    qs = narrow(qs, filters, customer_id="customer_id", policy="policy")
+    return paginate(qs, filters, item=limit_out)
+
+
+@router.put(
+    "/limits/{customer_id}",
+    response={200: LimitOut, **ERRORS},
+    summary="Set a customer's credit limit, payment term and policy",
+)
+def set_limit(request: HttpRequest, customer_id: QueryId, payload: LimitIn):
+    actor = request_actor(request)
+    limits.set_credit_limit(
+        actor=actor,
+        customer_id=customer_id,
+        limit=payload.limit,
+        term_days=payload.term_days,
+        policy=payload.policy,
+        warn_ratio=payload.warn_ratio,
+    )
+    return limit_out(selectors.get_limit(actor, customer_id))

@@ -1,0 +1,24 @@
+"""Credit reads, taking the actor (permission and the one scope rule applied here)."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from omni.kernel.actors import Actor
+from omni.kernel.errors import NotFound
+
+from .models import CreditLimit
+from .services.limits import list_limits_q
+
+
+def list_limits(actor: Actor) -> QuerySet[CreditLimit]:
+    q = list_limits_q(actor)
+    qs = CreditLimit.objects.select_related("customer").order_by("customer__code")
+    return qs if q is None else qs.filter(q)
+
+
+def get_limit(actor: Actor, customer_id: int) -> CreditLimit:
+    row = list_limits(actor).filter(customer_id=customer_id).first()
+    if row is None:
+        raise NotFound(details={"object": "credit_limit", "customer_id": customer_id})
+    return row
