@@ -73,16 +73,6 @@ def load_ledger_demo(*, actor: Actor, sample_dealer_id: int, sample_store_id: in
             )
         if is_store:
             continue
-        credit = open_account(actor=actor, type_code="credit", customer_id=customer_id).pk
-        posted += _post(
-            actor,
-            EntryKind.GRANT,
-            credit,
-            counter_account(org_id, "credit_line"),
-            Decimal(rng.choice([100, 200, 300, 500]) * 1000),
-            f"{customer_id}:credit",
-            memo="年度授信额度",
-        )
         rebate = open_account(actor=actor, type_code="rebate", customer_id=customer_id).pk
         posted += _post(
             actor,

@@ -12,6 +12,7 @@ from omni.access.demo import DEMO_PASSWORD, load_access_demo
 from omni.catalog.demo import load_catalog_demo
 from omni.catalog.models import AuthorisationRule, Category
 from omni.catalog.services.authorisation import create_authorisation_rule
+from omni.credit.demo import load_credit_demo
 from omni.kernel.actors import Actor
 from omni.ledger.demo import load_ledger_demo
 from omni.party.demo import load_party_demo
@@ -52,6 +53,7 @@ def load_demo() -> DemoSummary:
     summary.created["ledger entries"] = load_ledger_demo(
         actor=actor, sample_dealer_id=party.sample_dealer_id, sample_store_id=party.sample_store_id
     )
+    summary.created["credit limits"] = load_credit_demo(actor=actor)
     return summary
 
 
