@@ -13,5 +13,6 @@ urlpatterns = [
     path("imports/", include("omni.web.imports.urls")),
     path("access/", include("omni.web.access.urls")),
     path("funds/", include("omni.web.ledger.urls")),
+    path("credit/", include("omni.web.credit.urls")),
     path("", include("omni.web.urls")),
 ]

@@ -50,7 +50,9 @@ NAV: tuple[NavItem, ...] = (
         children=(
             NavItem("pricing", _("Prices"), "price"),
             NavItem("promotion", _("Promotions"), "promo"),
-            NavItem("credit", _("Credit"), "credit"),
+            NavItem(
+                "credit", _("Credit"), "credit", "credit:limits", permission="credit.limit.view"
+            ),
             NavItem("rebate", _("Rebates"), "rebate"),
         ),
     ),

@@ -1,0 +1,165 @@
+"""Credit limit pages (信用额度): the list with the ledger's numbers (limit, used, held,
+available) and a form to set a customer's limit, term and policy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from omni.credit import selectors
+from omni.credit.models import CreditPolicy
+from omni.credit.services import limits
+from omni.kernel.actors import Actor
+from omni.ledger import selectors as ledger
+from omni.ledger.calculations import from_minor
+
+from ..forms import ErrorPlacement, FilterForm, search_field
+from ..ledger.common import customer_choices
+from ..outcomes import form_errors
+from ..permissions import needs, needs_all
+from ..tables import Column, ListPage, Table, filtered_by
+
+
+def _numbers(row: Any) -> dict[str, Any]:
+    view = ledger.get_balance(Actor.system("credit page"), row.account_id)
+    limit = from_minor(row.limit, 2)
+    return {"used": limit - view.balance, "held": view.frozen, "available": view.available}
+
+
+LIMITS = Table(
+    "credit.limits",
+    title=gettext_lazy("Credit limits"),
+    default_sort="customer",
+    row_attrs=lambda r: {"data-customer": r.customer_id},
+    columns=[
+        Column("customer", gettext_lazy("Customer"), "customer.name", sort=("customer__name",)),
+        Column("code", gettext_lazy("Customer code"), "customer.code", format="code"),
+        Column(
+            "limit",
+            gettext_lazy("Credit limit"),
+            lambda r: f"{from_minor(r.limit, 2):,}",
+            sort=("limit", "pk"),
+            export=lambda r: from_minor(r.limit, 2),
+            css="num",
+        ),
+        Column(
+            "used",
+            gettext_lazy("Used"),
+            lambda r: f"{_numbers(r)['used']:,}",
+            export=lambda r: _numbers(r)["used"],
+            css="num",
+        ),
+        Column(
+            "held",
+            gettext_lazy("Held"),
+            lambda r: f"{_numbers(r)['held']:,}",
+            export=lambda r: _numbers(r)["held"],
+            css="num",
+        ),
+        Column(
+            "available",
+            gettext_lazy("Available"),
+            lambda r: f"{_numbers(r)['available']:,}",
+            export=lambda r: _numbers(r)["available"],
+            css="num",
+        ),
+        Column("term_days", gettext_lazy("Payment term (days)"), "term_days", css="num"),
+        Column("policy", gettext_lazy("Over the limit"), lambda r: r.get_policy_display()),
+    ],
+)
+
+
+class LimitFilterForm(FilterForm):
+    search = search_field()
+    policy = forms.ChoiceField(
+        label=gettext_lazy("Over the limit"),
+        required=False,
+        choices=[("", gettext_lazy("All")), *CreditPolicy.choices],
+    )
+
+    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+
+def _limits(actor: Actor, form: LimitFilterForm) -> QuerySet[Any]:
+    qs = selectors.list_limits(actor)
+    d = form.valid_data
+    if search := (d.get("search") or "").strip():
+        qs = qs.filter(Q(customer__code__icontains=search) | Q(customer__name__icontains=search))
+    if d.get("policy"):
+        qs = qs.filter(policy=d["policy"])
+    return qs
+
+
+def _page(actor: Actor, **context: Any) -> dict[str, Any]:
+    return {"active": "credit", **context}
+
+
+LIMIT_LIST = ListPage(
+    LIMITS,
+    "credit/limit_list.html",
+    filtered_by(LimitFilterForm, _limits),
+    page=_page,
+    export=("credit.limit.export", "credit:limit-export"),
+    create="credit.limit.edit",
+)
+limit_list = needs("credit.limit.view")(LIMIT_LIST.view)
+limit_export = needs_all("credit.limit.export", "credit.limit.view")(LIMIT_LIST.export_view)
+
+
+class LimitForm(forms.Form):
+    customer = forms.ChoiceField(label=gettext_lazy("Customer"))
+    limit = forms.DecimalField(
+        label=gettext_lazy("Credit limit (CNY)"), min_value=0, max_digits=15, decimal_places=2
+    )
+    term_days = forms.IntegerField(
+        label=gettext_lazy("Payment term (days)"), min_value=0, max_value=365, initial=30
+    )
+    policy = forms.ChoiceField(
+        label=gettext_lazy("Over the limit"), choices=CreditPolicy.choices, initial="block"
+    )
+    warn_ratio = forms.IntegerField(
+        label=gettext_lazy("Warn at (% used)"), min_value=1, max_value=100, initial=80
+    )
+
+    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["customer"].choices, _initial = customer_choices(actor)
+
+
+PLACEMENT = ErrorPlacement(
+    code_fields={
+        "limit_below_used": "limit",
+        "invalid_amount": "limit",
+        "not_found": "customer",
+        "unknown_customer": "customer",
+    }
+)
+
+
+@needs("credit.limit.edit")
+def limit_edit(request: HttpRequest, actor: Actor) -> HttpResponse:
+    initial = {"customer": request.GET.get("customer", "")}
+    form = LimitForm(request.POST or None, actor=actor, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        with form_errors(form, placement=PLACEMENT) as done:
+            limits.set_credit_limit(
+                actor=actor,
+                customer_id=int(d["customer"]),
+                limit=d["limit"],
+                term_days=d["term_days"],
+                policy=d["policy"],
+                warn_ratio=d["warn_ratio"],
+            )
+        if done:
+            messages.success(request, _("Credit limit saved."))
+            return redirect("credit:limits")
+    return render(request, "credit/limit_form.html", _page(actor, form=form))
