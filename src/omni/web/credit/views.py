@@ -126,7 +126,10 @@ class LimitForm(forms.Form):
         label=gettext_lazy("Over the limit"), choices=CreditPolicy.choices, initial="block"
     )
     warn_ratio = forms.IntegerField(
-        label=gettext_lazy("Warning threshold (percent used)"), min_value=1, max_value=100, initial=80
+        label=gettext_lazy("Warning threshold (percent used)"),
+        min_value=1,
+        max_value=100,
+        initial=80,
     )
 
     def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
