@@ -227,6 +227,7 @@ BODIES = {
     ("post", "/api/v1/payment/transfers/{transfer_id}/reject"): lambda w: {"reason": "leak"},
     ("post", "/api/v1/payment/top-ups/{top_up_id}/refunds"): lambda w: {"amount": "1.00"},
     ("put", "/api/v1/credit/limits/{customer_id}"): lambda w: {"limit": "100.00"},
+    ("put", "/api/v1/ledger/interest-policies/{org_id}"): lambda w: {"annual_rate": "1.5"},
     ("post", "/api/v1/ledger/accounts/{account_id}/statement/confirm"): lambda w: {
         "month": "2026-01"
     },

@@ -93,6 +93,17 @@ def load_ledger_demo(*, actor: Actor, sample_dealer_id: int, sample_store_id: in
                 f"{customer_id}:freight",
                 memo="运费补扣（10月）",
             )
+            deposit = open_account(actor=actor, type_code="deposit", customer_id=customer_id).pk
+            posted += _post(
+                actor,
+                EntryKind.TRANSFER,
+                deposit,
+                bank,
+                Decimal("50000.00"),
+                f"{customer_id}:deposit",
+                memo="经销保证金",
+                business_date=(today.replace(day=1) - dt.timedelta(days=40)).replace(day=1),
+            )
             hold_funds(
                 actor=actor,
                 account_id=cash,
@@ -100,4 +111,24 @@ def load_ledger_demo(*, actor: Actor, sample_dealer_id: int, sample_store_id: in
                 source_type="order",
                 source_id="SO-DEMO-0001",
             )
+    posted += _interest(actor, dealers)
     return posted
+
+
+def _interest(actor: Actor, dealers: list[tuple[int, int]]) -> int:
+    """保证金利息: 1.5 % a year for the whole group, last month paid (once)."""
+    from omni.tenancy.scope import path_ids
+    from omni.tenancy.selectors import organizations
+
+    from .models import InterestPolicy
+    from .services.interest import post_deposit_interest, set_interest_policy
+    from .services.statements import month_start
+
+    if not dealers:
+        return 0
+    path = organizations().filter(pk=dealers[0][1]).values_list("path", flat=True).first()
+    group = path_ids(path or "")[0] if path else dealers[0][1]
+    if not InterestPolicy.objects.filter(org_id=group).exists():
+        set_interest_policy(actor=actor, org_id=group, annual_rate="1.5")
+    last = month_start(month_start(clock.today()) - dt.timedelta(days=1))
+    return post_deposit_interest(actor=actor, month=last)["posted"]

@@ -173,3 +173,14 @@ class StatementPeriod(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["account", "month"], name="ledger_period_one_a_month")
         ]
+
+
+class InterestPolicy(models.Model):
+    """保证金利息: the yearly rate deposit accounts of an organisation (and the organisations
+    below it, unless they have their own) earn; paid monthly into the customer's allowance
+    account (价格补贴), which later orders can spend."""
+
+    org = models.OneToOneField("tenancy.Organization", on_delete=models.PROTECT, related_name="+")
+    annual_rate = models.DecimalField(max_digits=7, decimal_places=4, help_text="percent a year")
+    is_active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)

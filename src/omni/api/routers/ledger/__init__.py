@@ -11,7 +11,7 @@ from ninja import Query, Router, Status
 from omni.ledger import selectors
 from omni.ledger.calculations import from_minor
 from omni.ledger.services import accounts as account_services
-from omni.ledger.services import statements
+from omni.ledger.services import interest, statements
 from omni.ledger.services.adjustments import adjust_balance
 from omni.ledger.services.posting import reverse_entry
 
@@ -30,6 +30,8 @@ from .schemas import (
     EntryOut,
     HoldFilter,
     HoldOut,
+    InterestPolicyIn,
+    InterestPolicyOut,
     PeriodOut,
     PostingFilter,
     PostingOut,
@@ -306,3 +308,22 @@ def resolve_statement(request: HttpRequest, account_id: QueryId, payload: Resolv
         resolution=payload.resolution,
     )
     return period_out(period)
+
+
+@router.put(
+    "/interest-policies/{org_id}",
+    response={200: InterestPolicyOut, **ERRORS},
+    summary="Set an organisation's yearly deposit interest rate (保证金利率)",
+)
+def set_interest_policy(request: HttpRequest, org_id: QueryId, payload: InterestPolicyIn):
+    policy = interest.set_interest_policy(
+        actor=request_actor(request),
+        org_id=org_id,
+        annual_rate=payload.annual_rate,
+        is_active=payload.is_active,
+    )
+    return {
+        "org_id": policy.org_id,
+        "annual_rate": str(policy.annual_rate),
+        "is_active": policy.is_active,
+    }

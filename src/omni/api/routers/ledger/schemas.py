@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from ninja import Field, Schema
 
 from ...pagination import PageIn
-from ...schemas import Id, Input, QueryId, line
+from ...schemas import Bool, Id, Input, QueryId, line
 
 # A positive amount with at most 2 decimals and 15 integer digits, no leading zeros, not 0.
 POSITIVE_AMOUNT = r"^(0\.(0[1-9]|[1-9][0-9]?)|[1-9][0-9]{0,14}(\.[0-9]{1,2})?)$"
@@ -206,3 +206,17 @@ class PeriodOut(Schema):
     answered_at: dt.datetime | None
     resolved_by: str
     resolved_at: dt.datetime | None
+
+
+class InterestPolicyIn(Input):
+    annual_rate: Annotated[
+        str,
+        Field(pattern=r"^(100(\.0{1,4})?|[1-9]?[0-9](\.[0-9]{1,4})?)$", examples=["1.50"]),
+    ]
+    is_active: Bool = True
+
+
+class InterestPolicyOut(Schema):
+    org_id: int
+    annual_rate: str
+    is_active: bool
