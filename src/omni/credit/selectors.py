@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 
 from omni.kernel.actors import Actor
 from omni.kernel.errors import NotFound
@@ -12,8 +12,17 @@ from .services.limits import list_limits_q
 
 
 def list_limits(actor: Actor) -> QuerySet[CreditLimit]:
+    """Limits the actor may read, with the credit account's balance and frozen sums (fen)
+    annotated from the ledger's balance rows."""
     q = list_limits_q(actor)
-    qs = CreditLimit.objects.select_related("customer").order_by("customer__code")
+    qs = (
+        CreditLimit.objects.select_related("customer")
+        .annotate(
+            balance_minor=Sum("account__balances__balance"),
+            frozen_minor=Sum("account__balances__frozen"),
+        )
+        .order_by("customer__code")
+    )
     return qs if q is None else qs.filter(q)
 
 

@@ -235,18 +235,14 @@ def reconcile_top_ups(*, older_than_seconds: int = 120, limit: int = 200) -> dic
     now = clock.now()
     pending = TopUp.objects.filter(
         status=TopUpStatus.CREATED,
-        created_at__lte=now - clock_delta(older_than_seconds),
-        created_at__gte=now - clock_delta(86400),
+        created_at__lte=now - dt.timedelta(seconds=older_than_seconds),
+        created_at__gte=now - dt.timedelta(days=1),
     ).order_by("id")[:limit]
     counts: dict[str, int] = {}
     for pk in pending.values_list("pk", flat=True):
         outcome = query_and_settle(pk)
         counts[outcome] = counts.get(outcome, 0) + 1
     return counts
-
-
-def clock_delta(seconds: int) -> dt.timedelta:
-    return dt.timedelta(seconds=seconds)
 
 
 def _snap(top_up: TopUp) -> dict[str, object]:

@@ -17,7 +17,6 @@ from omni.credit import selectors
 from omni.credit.models import CreditPolicy
 from omni.credit.services import limits
 from omni.kernel.actors import Actor
-from omni.ledger import selectors as ledger
 from omni.ledger.calculations import from_minor
 
 from ..forms import ErrorPlacement, FilterForm, search_field
@@ -28,9 +27,13 @@ from ..tables import Column, ListPage, Table, filtered_by
 
 
 def _numbers(row: Any) -> dict[str, Any]:
-    view = ledger.get_balance(Actor.system("credit page"), row.account_id)
-    limit = from_minor(row.limit, 2)
-    return {"used": limit - view.balance, "held": view.frozen, "available": view.available}
+    """Used, held and available from the ledger sums `selectors.list_limits` annotates."""
+    balance, frozen = row.balance_minor or 0, row.frozen_minor or 0
+    return {
+        "used": from_minor(row.limit - balance, 2),
+        "held": from_minor(frozen, 2),
+        "available": from_minor(balance - frozen, 2),
+    }
 
 
 LIMITS = Table(
@@ -84,9 +87,6 @@ class LimitFilterForm(FilterForm):
         choices=[("", gettext_lazy("All")), *CreditPolicy.choices],
     )
 
-    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-
 
 def _limits(actor: Actor, form: LimitFilterForm) -> QuerySet[Any]:
     qs = selectors.list_limits(actor)
@@ -105,7 +105,7 @@ def _page(actor: Actor, **context: Any) -> dict[str, Any]:
 LIMIT_LIST = ListPage(
     LIMITS,
     "credit/limit_list.html",
-    filtered_by(LimitFilterForm, _limits),
+    filtered_by(LimitFilterForm, _limits, with_actor=False),
     page=_page,
     export=("credit.limit.export", "credit:limit-export"),
     create="credit.limit.edit",

@@ -79,9 +79,6 @@ class TransferFilterForm(FilterForm):
         choices=[("", gettext_lazy("All")), *TransferStatus.choices],
     )
 
-    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-
 
 def _transfers(actor: Actor, form: TransferFilterForm) -> QuerySet[Any]:
     qs = selectors.list_transfers(actor)
@@ -100,7 +97,7 @@ def _page(actor: Actor, **context: Any) -> dict[str, Any]:
 TRANSFER_LIST = ListPage(
     TRANSFERS,
     "ledger/transfer_list.html",
-    filtered_by(TransferFilterForm, _transfers),
+    filtered_by(TransferFilterForm, _transfers, with_actor=False),
     page=_page,
     export=("payment.transfer.export", "ledger:transfer-export"),
     create="payment.transfer.create",
