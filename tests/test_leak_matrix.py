@@ -163,7 +163,19 @@ def foreign_objects(world) -> dict[str, str]:
         out_trade_no="TU-LEAK-1",
         amount=100,
     )
+    import datetime as dt
+
+    from omni.credit.services.temporary import request_temporary_credit
+
+    south_credit = request_temporary_credit(
+        actor=SYSTEM,
+        customer_id=world.gz_dealer.pk,
+        amount="5000",
+        expires_on=south_entry_date() + dt.timedelta(days=30),
+        reason="南方旺季备货",
+    )
     return {
+        "credit_id": str(south_credit.pk),
         "top_up_id": str(south_top_up.pk),
         "transfer_id": str(south_transfer.pk),
         "account_id": str(south_cash.pk),
@@ -227,6 +239,10 @@ BODIES = {
     ("post", "/api/v1/payment/transfers/{transfer_id}/reject"): lambda w: {"reason": "leak"},
     ("post", "/api/v1/payment/top-ups/{top_up_id}/refunds"): lambda w: {"amount": "1.00"},
     ("put", "/api/v1/credit/limits/{customer_id}"): lambda w: {"limit": "100.00"},
+    ("post", "/api/v1/credit/temporary/{credit_id}/approve"): lambda w: {"note": "ok"},
+    ("post", "/api/v1/credit/temporary/{credit_id}/reject"): lambda w: {"note": "leak"},
+    ("post", "/api/v1/credit/temporary/{credit_id}/cancel"): lambda w: None,
+    ("post", "/api/v1/credit/temporary/{credit_id}/revoke"): lambda w: {"note": "leak"},
     ("put", "/api/v1/ledger/interest-policies/{org_id}"): lambda w: {"annual_rate": "1.5"},
     ("post", "/api/v1/ledger/accounts/{account_id}/statement/confirm"): lambda w: {
         "month": "2026-01"
@@ -352,6 +368,7 @@ PAGE_OBJECTS = {
     "funds/accounts/": "account_id",
     "funds/transfers/": "transfer_id",
     "funds/top-ups/": "top_up_id",
+    "credit/temporary/": "credit_id",
 }
 PAGE_EXCLUDED = {
     # url pattern prefix -> reason

@@ -68,6 +68,9 @@ LEDGER_ALL = [
 ]
 LEDGER_READ = ["ledger.account.view", "ledger.entry.view", "ledger.hold.view"]
 CREDIT_ALL = ["credit.limit.view", "credit.limit.edit", "credit.limit.export"]
+# 临时信用: reps and sales admins request it, finance approves (never their own request)
+TEMPORARY_REQUEST = ["credit.temporary.view", "credit.temporary.request"]
+TEMPORARY_APPROVE = ["credit.temporary.view", "credit.temporary.approve", "credit.temporary.export"]
 # What every staff member who looks at products may also look at: the reference lists.
 CATALOG_READ = ["catalog.product.view", "catalog.brand.view", "catalog.category.view"]
 ROLES = {
@@ -77,7 +80,8 @@ ROLES = {
         + CATALOG_ALL
         + LEDGER_READ
         + CREDIT_ALL
-        + ["system.audit.view", "system.audit.export"],
+        + TEMPORARY_REQUEST
+        + ["credit.temporary.export", "system.audit.view", "system.audit.export"],
         False,
     ),
     "finance": (
@@ -96,6 +100,7 @@ ROLES = {
             "ledger.statement.view",
             "ledger.statement.resolve",
             *CREDIT_ALL,
+            *TEMPORARY_APPROVE,
         ],
         False,
     ),
@@ -111,6 +116,8 @@ ROLES = {
             "party.customer.create",
             "party.customer.edit",
             "party.application.view",
+            "credit.limit.view",
+            *TEMPORARY_REQUEST,
             *CATALOG_READ,
         ],
         False,

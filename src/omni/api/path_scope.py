@@ -101,6 +101,12 @@ def _top_up(actor: Actor, pk: int) -> None:
     selectors.get_top_up(actor, pk)
 
 
+def _temporary_credit(actor: Actor, pk: int) -> None:
+    from omni.credit import selectors
+
+    selectors.get_temporary(actor, pk)
+
+
 def _ledger(getter: str) -> Lookup:
     def lookup(actor: Actor, pk: int) -> None:
         from omni.ledger import selectors
@@ -130,6 +136,7 @@ PATH_OBJECTS: dict[str, Lookup] = {
     "entry_id": _ledger("get_entry"),
     "transfer_id": _transfer,
     "top_up_id": _top_up,
+    "credit_id": _temporary_credit,
 }
 NOT_OBJECTS: dict[str, str] = {
     "kind": "which list of a customer (contacts, addresses): not an object",

@@ -4,6 +4,7 @@ keeps the terms (limit granted, payment term, policy)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -26,3 +27,48 @@ class CreditLimit(models.Model):
     warn_ratio = models.PositiveSmallIntegerField(default=80, help_text="warn at this % used")
     updated_by = models.CharField(max_length=150, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+
+class TemporaryCreditStatus(models.TextChoices):
+    REQUESTED = "requested", _("Awaiting approval")  # 待审批
+    ACTIVE = "active", _("Active")  # 生效中
+    REJECTED = "rejected", _("Rejected")  # 已驳回
+    CANCELLED = "cancelled", _("Cancelled")  # 已撤回
+    EXPIRED = "expired", _("Expired")  # 已到期
+    REVOKED = "revoked", _("Revoked")  # 已收回
+
+
+class TemporaryCredit(models.Model):
+    """临时信用: extra credit for a customer until a date, approved by a role other than the
+    requester's. Approval grants the amount to the customer's credit account; expiry (a
+    scheduled task) or revocation withdraws it. What the customer has used of it cannot be
+    withdrawn at once: `withdrawn` grows as repayments free the credit, and the credit
+    check counts what is still owed back as unavailable."""
+
+    org = models.ForeignKey("tenancy.Organization", on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey("party.Customer", on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey("ledger.Account", on_delete=models.PROTECT, related_name="+")
+    amount = models.BigIntegerField(help_text="fen")
+    withdrawn = models.BigIntegerField(default=0, help_text="fen taken back after expiry")
+    expires_on = models.DateField(help_text="last day the credit may be used")
+    reason = models.CharField(max_length=200)
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(
+        max_length=16,
+        choices=TemporaryCreditStatus.choices,
+        default=TemporaryCreditStatus.REQUESTED,
+    )
+    requested_by = models.CharField(max_length=150)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.CharField(max_length=150, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=200, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "expires_on"]),
+            models.Index(fields=["customer", "status"]),
+        ]

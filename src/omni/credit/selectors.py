@@ -7,8 +7,9 @@ from django.db.models import QuerySet, Sum
 from omni.kernel.actors import Actor
 from omni.kernel.errors import NotFound
 
-from .models import CreditLimit
+from .models import CreditLimit, TemporaryCredit
 from .services.limits import list_limits_q
+from .services.temporary import temporary_q
 
 
 def list_limits(actor: Actor) -> QuerySet[CreditLimit]:
@@ -30,4 +31,19 @@ def get_limit(actor: Actor, customer_id: int) -> CreditLimit:
     row = list_limits(actor).filter(customer_id=customer_id).first()
     if row is None:
         raise NotFound(details={"object": "credit_limit", "customer_id": customer_id})
+    return row
+
+
+def list_temporary(actor: Actor) -> QuerySet[TemporaryCredit]:
+    """Temporary credit the actor may read (the one scope rule, the customer's account
+    manager and the responsible manager counting as owners)."""
+    q = temporary_q(actor, "credit.temporary.view", "read")
+    qs = TemporaryCredit.objects.select_related("customer", "manager").order_by("-pk")
+    return qs if q is None else qs.filter(q)
+
+
+def get_temporary(actor: Actor, credit_id: int) -> TemporaryCredit:
+    row = list_temporary(actor).filter(pk=credit_id).first()
+    if row is None:
+        raise NotFound(details={"object": "temporary_credit", "id": credit_id})
     return row

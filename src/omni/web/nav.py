@@ -51,7 +51,11 @@ NAV: tuple[NavItem, ...] = (
             NavItem("pricing", _("Prices"), "price"),
             NavItem("promotion", _("Promotions"), "promo"),
             NavItem(
-                "credit", _("Credit"), "credit", "credit:limits", permission="credit.limit.view"
+                "credit",
+                _("Credit"),
+                "credit",
+                "credit:home",
+                permission="credit.limit.view|credit.temporary.view",
             ),
             NavItem("rebate", _("Rebates"), "rebate"),
         ),

@@ -27,6 +27,7 @@ from omni.tenancy.scope import scope_q
 
 from .. import errors
 from ..models import CreditLimit, CreditPolicy
+from .temporary import customer_sums
 
 
 def _customer(actor: Actor, customer_id: int, *, named_in_body: bool) -> tuple[int, int]:
@@ -65,7 +66,8 @@ def set_credit_limit(
     before = None
     if row is None:
         row = CreditLimit(org_id=org_id, customer_id=customer, account_id=account_id)
-        old = ledger_balance_minor(account_id)  # a grant made before this table knew of it
+        # a grant made before this table knew of it (temporary credit is not the limit)
+        old = ledger_balance_minor(account_id) - sum(customer_sums(customer))
     else:
         before = audit.snapshot(row, ("limit", "term_days", "policy", "warn_ratio"))
         old = row.limit
@@ -119,7 +121,7 @@ class CreditCheck:
 def check_credit(*, actor: Actor, customer_id: int, amount: Decimal | str) -> CreditCheck:
     """Can this customer take `amount` more on credit now, and why (with the numbers)."""
     actor.require("credit.limit.view")
-    customer, _org = _customer(actor, customer_id, named_in_body=True)
+    customer, org_id = _customer(actor, customer_id, named_in_body=True)
     try:
         want = to_minor(amount, 2, field="amount")
     except LedgerInvalidAmount as exc:
@@ -127,29 +129,36 @@ def check_credit(*, actor: Actor, customer_id: int, amount: Decimal | str) -> Cr
     if want <= 0:
         raise errors.InvalidAmount(details={"field": "amount", "reason": "not_positive"})
     row = CreditLimit.objects.filter(customer_id=customer).first()
+    active, owed = customer_sums(customer)
     zero = Decimal("0.00")
-    if row is None:
+    if row is None and not (active or owed):
         return CreditCheck(
             False, "no_limit", CreditPolicy.BLOCK, zero, zero, zero, zero, zero, zero, False
         )
-    view = ledger.get_balance(Actor.system("credit"), row.account_id)
-    limit = from_minor(row.limit, 2)
+    policy = row.policy if row else CreditPolicy.BLOCK
+    account_id = row.account_id if row else customer_account(customer, org_id, "credit")
+    view = ledger.get_balance(Actor.system("credit"), account_id)
+    limit = from_minor(row.limit if row else 0, 2)
+    temporary, still_owed = from_minor(active, 2), from_minor(owed, 2)
     held = view.frozen
-    available = view.available
-    used = limit - view.balance
+    # what an ended temporary credit still owes back is not free to spend again
+    available = max(view.available - still_owed, zero)
+    used = limit + temporary + still_owed - view.balance
     value = from_minor(want, 2)
     within = value <= available
-    warning = bool(limit) and (used + held + value) * 100 >= limit * row.warn_ratio
+    ratio = row.warn_ratio if row else 80
+    granted = limit + temporary
+    warning = bool(granted) and (used + held + value) * 100 >= granted * ratio
     if within:
         allowed, reason = True, "within_limit"
-    elif row.policy == CreditPolicy.WARN:
+    elif policy == CreditPolicy.WARN:
         allowed, reason = True, "over_limit_warning"
-    elif row.policy == CreditPolicy.APPROVE:
+    elif policy == CreditPolicy.APPROVE:
         allowed, reason = False, "needs_approval"
     else:
         allowed, reason = False, "over_limit"
     return CreditCheck(
-        allowed, reason, row.policy, limit, used, held, zero, available, zero, warning
+        allowed, reason, policy, limit, used, held, temporary, available, zero, warning
     )
 
 

@@ -98,8 +98,25 @@ def _limits(actor: Actor, form: LimitFilterForm) -> QuerySet[Any]:
     return qs
 
 
+def credit_page(actor: Actor, tab: str, **context: Any) -> dict[str, Any]:
+    """Context of every credit page: the area, the tab, and which tabs this user may see."""
+    return {
+        "active": "credit",
+        "tab": tab,
+        "can_see_limits": actor.can("credit.limit.view"),
+        "can_see_temporary": actor.can("credit.temporary.view"),
+        **context,
+    }
+
+
 def _page(actor: Actor, **context: Any) -> dict[str, Any]:
-    return {"active": "credit", **context}
+    return credit_page(actor, "limits", **context)
+
+
+@needs("credit.limit.view", "credit.temporary.view")
+def credit_home(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """The credit area's entry: the first tab this user may see."""
+    return redirect("credit:limits" if actor.can("credit.limit.view") else "credit:temporary")
 
 
 LIMIT_LIST = ListPage(

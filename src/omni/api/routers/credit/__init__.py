@@ -7,15 +7,15 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from omni.credit import selectors
-from omni.credit.services import limits
+from omni.credit.services import limits, temporary
 from omni.ledger.calculations import from_minor
 
 from ...auth import request_actor
 from ...pagination import Page, PageIn, narrow, paginate
-from ...schemas import ERRORS, Id, Input, Int, QueryId
+from ...schemas import ERRORS, Id, Input, Int, QueryId, line, name
 from ..ledger.schemas import PositiveAmount
 
 router = Router()
@@ -126,3 +126,149 @@ def set_limit(request: HttpRequest, customer_id: QueryId, payload: LimitIn):
         warn_ratio=payload.warn_ratio,
     )
     return limit_out(selectors.get_limit(actor, customer_id))
+
+
+# --- temporary credit (临时信用) ---------------------------------------------------------------
+
+Reason = name(200)
+Note = line(200)
+TemporaryStatus = Literal["requested", "active", "rejected", "cancelled", "expired", "revoked"]
+
+
+class TemporaryIn(Input):
+    customer_id: Id
+    amount: PositiveAmount
+    expires_on: dt.date
+    reason: Reason
+    manager_id: Id | None = None
+
+
+class NoteIn(Input):
+    note: Note = ""
+
+
+class ReasonIn(Input):
+    note: Reason
+
+
+class TemporaryOut(Schema):
+    id: int
+    customer_id: int
+    customer_name: str
+    org_id: int
+    account_id: int
+    amount: str
+    withdrawn: str
+    expires_on: dt.date
+    reason: str
+    manager_id: int | None
+    status: TemporaryStatus
+    requested_by: str
+    requested_at: dt.datetime
+    decided_by: str
+    decided_at: dt.datetime | None
+    decision_note: str
+    ended_at: dt.datetime | None
+
+
+class TemporaryFilter(PageIn):
+    customer_id: QueryId | None = None
+    status: TemporaryStatus | None = None
+
+
+def temporary_out(row) -> dict:
+    return {
+        "id": row.pk,
+        "customer_id": row.customer_id,
+        "customer_name": row.customer.name,
+        "org_id": row.org_id,
+        "account_id": row.account_id,
+        "amount": str(from_minor(row.amount, 2)),
+        "withdrawn": str(from_minor(row.withdrawn, 2)),
+        "expires_on": row.expires_on,
+        "reason": row.reason,
+        "manager_id": row.manager_id,
+        "status": row.status,
+        "requested_by": row.requested_by,
+        "requested_at": row.requested_at,
+        "decided_by": row.decided_by,
+        "decided_at": row.decided_at,
+        "decision_note": row.decision_note,
+        "ended_at": row.ended_at,
+    }
+
+
+@router.get("/temporary", response={200: Page[TemporaryOut], **ERRORS}, summary="Temporary credit")
+def list_temporary(request: HttpRequest, filters: Query[TemporaryFilter]):
+    qs = selectors.list_temporary(request_actor(request))
+    qs = narrow(qs, filters, customer_id="customer_id", status="status")
+    return paginate(qs, filters, item=temporary_out)
+
+
+@router.post(
+    "/temporary",
+    response={201: TemporaryOut, **ERRORS},
+    summary="Request temporary credit (临时信用申请)",
+)
+def request_temporary(request: HttpRequest, payload: TemporaryIn):
+    actor = request_actor(request)
+    row = temporary.request_temporary_credit(
+        actor=actor,
+        customer_id=payload.customer_id,
+        amount=payload.amount,
+        expires_on=payload.expires_on,
+        reason=payload.reason,
+        manager_id=payload.manager_id,
+    )
+    return Status(201, temporary_out(selectors.get_temporary(actor, row.pk)))
+
+
+@router.get(
+    "/temporary/{credit_id}", response={200: TemporaryOut, **ERRORS}, summary="A temporary credit"
+)
+def get_temporary(request: HttpRequest, credit_id: QueryId):
+    return temporary_out(selectors.get_temporary(request_actor(request), credit_id))
+
+
+@router.post(
+    "/temporary/{credit_id}/approve",
+    response={200: TemporaryOut, **ERRORS},
+    summary="Approve a temporary credit: the amount is granted until its expiry date",
+)
+def approve_temporary(request: HttpRequest, credit_id: QueryId, payload: NoteIn):
+    actor = request_actor(request)
+    temporary.approve_temporary_credit(actor=actor, credit_id=credit_id, note=payload.note)
+    return temporary_out(selectors.get_temporary(actor, credit_id))
+
+
+@router.post(
+    "/temporary/{credit_id}/reject",
+    response={200: TemporaryOut, **ERRORS},
+    summary="Reject a temporary credit request",
+)
+def reject_temporary(request: HttpRequest, credit_id: QueryId, payload: ReasonIn):
+    actor = request_actor(request)
+    temporary.reject_temporary_credit(actor=actor, credit_id=credit_id, note=payload.note)
+    return temporary_out(selectors.get_temporary(actor, credit_id))
+
+
+@router.post(
+    "/temporary/{credit_id}/cancel",
+    response={200: TemporaryOut, **ERRORS},
+    summary="Withdraw a temporary credit request not yet decided",
+)
+def cancel_temporary(request: HttpRequest, credit_id: QueryId):
+    actor = request_actor(request)
+    temporary.cancel_temporary_credit(actor=actor, credit_id=credit_id)
+    return temporary_out(selectors.get_temporary(actor, credit_id))
+
+
+@router.post(
+    "/temporary/{credit_id}/revoke",
+    response={200: TemporaryOut, **ERRORS},
+    summary="End an active temporary credit now and take back what is unused",
+)
+def revoke_temporary(request: HttpRequest, credit_id: QueryId, payload: ReasonIn):
+    actor = request_actor(request)
+    temporary.revoke_temporary_credit(actor=actor, credit_id=credit_id, note=payload.note)
+    return temporary_out(selectors.get_temporary(actor, credit_id))

@@ -66,7 +66,8 @@ class Command(BaseCommand):
 
 def _reconcile_payments(last: list[float]) -> None:
     """Every OMNI_PAYMENT_RECONCILE_SECONDS: the active query (查单) for top-ups whose
-    notification has not come, and the pending refunds asked again. Idempotent: several
+    notification has not come, the pending refunds asked again, and temporary credit past
+    its date expired and withdrawn. Idempotent: several
     workers doing it at once settle each payment once."""
     import time
 
@@ -77,10 +78,15 @@ def _reconcile_payments(last: list[float]) -> None:
     from omni.payment.services.online import reconcile_top_ups
     from omni.payment.services.refunds import retry_pending_refunds
 
+    from omni.credit.services.temporary import expire_due
+
     found = reconcile_top_ups()
     retried = retry_pending_refunds()
     if found or retried:
         log.info("payments reconciled: top-ups %s, refunds %s", found, retried)
+    expired = expire_due()
+    if expired["expired"] or expired["withdrawn_fen"]:
+        log.info("temporary credit: %s", expired)
 
 
 def run_db_worker(worker_id: str, *, interval: float, batch: bool) -> None:
