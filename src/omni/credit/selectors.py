@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet, Sum
+from typing import Any
+
+from django.db.models import BigIntegerField, F, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
 from omni.kernel.actors import Actor
 from omni.kernel.errors import NotFound
@@ -12,15 +15,27 @@ from .services.limits import list_limits_q
 from .services.temporary import temporary_q
 
 
+def _sum(rows: QuerySet, value: Any) -> Coalesce:
+    """The sum of `value` over `rows` (a correlated subquery), 0 when there are none."""
+    total = rows.order_by().values("customer_id").annotate(s=Sum(value)).values("s")
+    return Coalesce(Subquery(total, output_field=BigIntegerField()), Value(0))
+
+
 def list_limits(actor: Actor) -> QuerySet[CreditLimit]:
     """Limits the actor may read, with the credit account's balance and frozen sums (fen)
-    annotated from the ledger's balance rows."""
+    annotated from the ledger's balance rows, and the customer's active temporary credit and
+    what its ended temporary credit still owes back."""
     q = list_limits_q(actor)
+    temporary = TemporaryCredit.objects.filter(customer_id=OuterRef("customer_id"))
     qs = (
         CreditLimit.objects.select_related("customer")
         .annotate(
             balance_minor=Sum("account__balances__balance"),
             frozen_minor=Sum("account__balances__frozen"),
+            temporary_minor=_sum(temporary.filter(status="active"), F("amount")),
+            owed_minor=_sum(
+                temporary.filter(status__in=("expired", "revoked")), F("amount") - F("withdrawn")
+            ),
         )
         .order_by("customer__code")
     )

@@ -27,12 +27,15 @@ from ..tables import Column, ListPage, Table, filtered_by
 
 
 def _numbers(row: Any) -> dict[str, Any]:
-    """Used, held and available from the ledger sums `selectors.list_limits` annotates."""
+    """Used, held, temporary and available from the sums `selectors.list_limits` annotates
+    (the same arithmetic as the credit check)."""
     balance, frozen = row.balance_minor or 0, row.frozen_minor or 0
+    temporary, owed = row.temporary_minor, row.owed_minor
     return {
-        "used": from_minor(row.limit - balance, 2),
+        "used": from_minor(row.limit + temporary + owed - balance, 2),
         "held": from_minor(frozen, 2),
-        "available": from_minor(balance - frozen, 2),
+        "temporary": from_minor(temporary, 2),
+        "available": from_minor(max(balance - frozen - owed, 0), 2),
     }
 
 
@@ -64,6 +67,13 @@ LIMITS = Table(
             gettext_lazy("Held"),
             lambda r: f"{_numbers(r)['held']:,}",
             export=lambda r: _numbers(r)["held"],
+            css="num",
+        ),
+        Column(
+            "temporary",
+            gettext_lazy("Temporary credit"),
+            lambda r: f"{_numbers(r)['temporary']:,}",
+            export=lambda r: _numbers(r)["temporary"],
             css="num",
         ),
         Column(

@@ -85,3 +85,29 @@ def test_other_subsidiary_gets_404():
     assert south.post(f"/credit/temporary/{credit.pk}/", {"action": "approve"}).status_code == 404
     credit.refresh_from_db()
     assert credit.status == "requested"
+
+
+def test_the_limits_list_counts_temporary_credit_like_the_check():
+    from omni.credit.services.limits import set_credit_limit
+    from omni.credit.services.temporary import (
+        approve_temporary_credit,
+        request_temporary_credit,
+    )
+    from omni.kernel.actors import Actor
+
+    world = make_world()
+    set_credit_limit(actor=Actor.system("t"), customer_id=world.sh_dealer.pk, limit="100000")
+    credit = request_temporary_credit(
+        actor=Actor.system("rep"),
+        customer_id=world.sh_dealer.pk,
+        amount="25000",
+        expires_on=clock.today() + dt.timedelta(days=5),
+        reason="旺季",
+    )
+    approve_temporary_credit(actor=Actor.system("fin"), credit_id=credit.pk)
+    finance = client_for(user_with("fin", FINANCE, "org", org=world.east))
+    res = finance.get("/credit/limits/")
+    assert res.status_code == 200
+    html = res.content.decode()
+    assert "25,000.00" in html and "125,000.00" in html  # temporary, available
+    assert "-25,000.00" not in html  # used is not negative
