@@ -12,6 +12,8 @@ Environment variables:
     OMNI_PUBLIC_URL   how outside systems reach this instance (payment notifications)
     OMNI_ALIPAY_DIR / OMNI_WECHATPAY_DIR  a payment provider's merchant files (see
                       omni.payment.providers); a provider without one is not offered
+    OMNI_PDF_FONT     a Chinese .ttf/.otf/.ttc font for PDF documents (default: Noto Sans CJK
+                      where distributions install it, else what fc-match finds)
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 OMNI_PUBLIC_URL = os.environ.get("OMNI_PUBLIC_URL", "")
 OMNI_ALIPAY_DIR = os.environ.get("OMNI_ALIPAY_DIR", "")
 OMNI_WECHATPAY_DIR = os.environ.get("OMNI_WECHATPAY_DIR", "")
+OMNI_PDF_FONT = os.environ.get("OMNI_PDF_FONT", "")
 
 TESTING = "pytest" in sys.modules or os.environ.get("OMNI_TESTING") == "1"
 DEBUG = os.environ.get("OMNI_DEBUG", "0") == "1"

@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/export/", views.account_export, name="account-export"),
     path("accounts/<int:pk>/", views.account_detail, name="account-detail"),
     path("accounts/<int:pk>/statement.xlsx", views.statement_export, name="statement-export"),
+    path("accounts/<int:pk>/statement.pdf", views.statement_pdf_download, name="statement-pdf"),
     path("transfers/", transfers.transfer_list, name="transfers"),
     path("transfers/export/", transfers.transfer_export, name="transfer-export"),
     path("transfers/new/", transfers.transfer_create, name="transfer-create"),

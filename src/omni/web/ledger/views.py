@@ -6,18 +6,19 @@ scope rule, so a dealer sees only its own (and its lower-level stores') accounts
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Any
 
 from django import forms
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from omni.kernel import clock
 from omni.kernel.actors import Actor
-from omni.ledger import selectors
+from omni.ledger import selectors, statement_pdf
 from omni.ledger.calculations import from_minor
 from omni.ledger.services import statements
 
@@ -211,6 +212,7 @@ def account_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
             ],
             history=None,
             export_url=reverse("ledger:statement-export", args=[pk]),
+            pdf_url=reverse("ledger:statement-pdf", args=[pk]),
             months=_months(actor, account) if account.customer_id else [],
             can_confirm=actor.can("ledger.statement.confirm"),
             can_resolve=actor.can("ledger.statement.resolve"),
@@ -252,4 +254,34 @@ def statement_export(request: HttpRequest, actor: Actor, pk: int) -> HttpRespons
         sheet_title=f"{who} {account.type.name}"[:31],
         headers=header,
         rows=rows,
+    )
+
+
+@needs(VIEW)
+def statement_pdf_download(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    """The statement of the period as a PDF (same rights, scope and period as the Excel)."""
+    account = selectors.get_account(actor, pk)
+    _form, date_from, date_to = _period(request)
+    try:
+        content = statement_pdf.render_statement(
+            selectors.get_statement(actor, pk, date_from, date_to),
+            statement_pdf.statement_info(account, generated_at=clock.local_now()),
+        )
+    except statement_pdf.PdfFontMissing as err:
+        return render(
+            request,
+            "ledger/statement_pdf_unavailable.html",
+            _page(
+                actor,
+                account=account,
+                error=err,
+                back_url=reverse("ledger:account-detail", args=[pk]),
+            ),
+            status=err.status,
+        )
+    return FileResponse(
+        io.BytesIO(content),
+        as_attachment=True,
+        filename=f"statement-{pk}-{date_from:%Y%m%d}-{date_to:%Y%m%d}.pdf",
+        content_type=statement_pdf.PDF_CONTENT_TYPE,
     )

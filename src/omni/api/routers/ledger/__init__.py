@@ -3,12 +3,14 @@ adjustments and reversals, holds."""
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
 from ninja import Query, Router, Status
 
-from omni.ledger import selectors
+from omni.kernel import clock
+from omni.ledger import selectors, statement_pdf
 from omni.ledger.calculations import from_minor
 from omni.ledger.services import accounts as account_services
 from omni.ledger.services import interest, statements
@@ -17,7 +19,7 @@ from omni.ledger.services.posting import reverse_entry
 
 from ...auth import request_actor
 from ...pagination import Page, narrow, paginate
-from ...schemas import ERRORS, QueryId
+from ...schemas import ERRORS, Error, QueryId
 from .schemas import (
     AccountFilter,
     AccountIn,
@@ -202,6 +204,27 @@ def get_statement(request: HttpRequest, account_id: QueryId, period: Query[State
             for line in st.lines
         ],
     }
+
+
+@router.get(
+    "/accounts/{account_id}/statement.pdf",
+    response={200: None, 503: Error, **ERRORS},
+    summary="Statement of an account for a period as a PDF (对账单, application/pdf)",
+    description="503 `pdf_font_missing`: the server has no Chinese font to print it with.",
+)
+def get_statement_pdf(request: HttpRequest, account_id: QueryId, period: Query[StatementQuery]):
+    actor = request_actor(request)
+    account = selectors.get_account(actor, account_id)
+    content = statement_pdf.render_statement(
+        selectors.get_statement(actor, account_id, period.date_from, period.date_to),
+        statement_pdf.statement_info(account, generated_at=clock.local_now()),
+    )
+    return FileResponse(
+        io.BytesIO(content),
+        as_attachment=True,
+        filename=f"statement-{account_id}-{period.date_from:%Y%m%d}-{period.date_to:%Y%m%d}.pdf",
+        content_type=statement_pdf.PDF_CONTENT_TYPE,
+    )
 
 
 @router.post("/adjustments", response={201: EntryOut, **ERRORS}, summary="Adjust a balance (调账)")
