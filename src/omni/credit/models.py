@@ -15,6 +15,12 @@ class CreditPolicy(models.TextChoices):
     APPROVE = "approve", _("Orders over the limit need approval")  # 超额审批
 
 
+class OverdueAction(models.TextChoices):
+    BLOCK = "block", _("Block new credit while anything is overdue")  # 逾期禁止赊销
+    WARN = "warn", _("Warn while anything is overdue")  # 逾期提醒
+    IGNORE = "ignore", _("Overdue does not limit new credit")  # 不限制
+
+
 class CreditLimit(models.Model):
     org = models.ForeignKey("tenancy.Organization", on_delete=models.PROTECT, related_name="+")
     customer = models.OneToOneField("party.Customer", on_delete=models.PROTECT, related_name="+")
@@ -25,6 +31,9 @@ class CreditLimit(models.Model):
         max_length=16, choices=CreditPolicy.choices, default=CreditPolicy.BLOCK
     )
     warn_ratio = models.PositiveSmallIntegerField(default=80, help_text="warn at this % used")
+    overdue_action = models.CharField(
+        max_length=16, choices=OverdueAction.choices, default=OverdueAction.BLOCK
+    )
     updated_by = models.CharField(max_length=150, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Case, F, QuerySet, Sum, Value, When
 
 from omni.kernel.actors import Actor
 from omni.kernel.errors import NotFound
@@ -192,3 +193,32 @@ def list_periods(actor: Actor, account_id: int) -> QuerySet[StatementPeriod]:
     """The answered months of an account the actor may read, newest first."""
     get_account(actor, account_id)
     return StatementPeriod.objects.filter(account_id=account_id).order_by("-month")
+
+
+def usage_and_repayments(
+    account_ids: Iterable[int], *, exclude_kinds: Iterable[str] = ("grant",)
+) -> dict[int, tuple[list[tuple[dt.date, int]], int]]:
+    """Per account: what was taken out, by business date (minor units, positive), and the
+    total paid back in, from postings of entries whose kind is not excluded (a credit
+    account's grants are its limit, not its use). For receivable ageing (credit); the
+    caller has already applied its scope to the accounts."""
+    ids = list(account_ids)
+    out: dict[int, tuple[list[tuple[dt.date, int]], int]] = {i: ([], 0) for i in ids}
+    if not ids:
+        return out
+    rows = (
+        Posting.objects.filter(account_id__in=ids)
+        .exclude(entry__kind__in=list(exclude_kinds))
+        .values("account_id", "business_date")
+        .annotate(
+            used=Sum(Case(When(amount__lt=0, then=-F("amount")), default=Value(0))),
+            paid=Sum(Case(When(amount__gt=0, then=F("amount")), default=Value(0))),
+        )
+        .order_by("account_id", "business_date")
+    )
+    for row in rows:
+        usage, paid = out[row["account_id"]]
+        if row["used"]:
+            usage.append((row["business_date"], int(row["used"])))
+        out[row["account_id"]] = (usage, paid + int(row["paid"] or 0))
+    return out

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from omni.kernel import audit
+from omni.kernel import audit, clock
 from omni.kernel.actors import Actor
 from omni.kernel.errors import DomainError, NotFound
 from omni.ledger import selectors as ledger
@@ -26,7 +26,8 @@ from omni.tenancy import directory
 from omni.tenancy.scope import scope_q
 
 from .. import errors
-from ..models import CreditLimit, CreditPolicy
+from ..calculations import Ageing, age
+from ..models import CreditLimit, CreditPolicy, OverdueAction
 from .temporary import customer_sums
 
 
@@ -41,6 +42,15 @@ def _customer(actor: Actor, customer_id: int, *, named_in_body: bool) -> tuple[i
     return row
 
 
+AUDITED = ("limit", "term_days", "policy", "warn_ratio", "overdue_action")
+
+
+def ageing(account_id: int, term_days: int) -> Ageing:
+    """The credit account's receivables aged FIFO against its payment term, today."""
+    usage, repaid = ledger.usage_and_repayments([account_id])[account_id]
+    return age(usage, repaid, term_days, clock.today())
+
+
 @transaction.atomic(durable=True)
 def set_credit_limit(
     *,
@@ -50,6 +60,7 @@ def set_credit_limit(
     term_days: int = 30,
     policy: str = CreditPolicy.BLOCK,
     warn_ratio: int = 80,
+    overdue_action: str = OverdueAction.BLOCK,
 ) -> CreditLimit:
     actor.require("credit.limit.edit")
     customer, org_id = _customer(actor, customer_id, named_in_body=False)
@@ -61,6 +72,8 @@ def set_credit_limit(
         raise errors.InvalidAmount(details={"field": "limit", "reason": "negative"})
     if policy not in CreditPolicy.values:
         raise errors.InvalidAmount(details={"field": "policy"})
+    if overdue_action not in OverdueAction.values:
+        raise errors.InvalidAmount(details={"field": "overdue_action"})
     account_id = customer_account(customer, org_id, "credit")
     row = CreditLimit.objects.select_for_update().filter(customer_id=customer).first()
     before = None
@@ -69,7 +82,7 @@ def set_credit_limit(
         # a grant made before this table knew of it (temporary credit is not the limit)
         old = ledger_balance_minor(account_id) - sum(customer_sums(customer))
     else:
-        before = audit.snapshot(row, ("limit", "term_days", "policy", "warn_ratio"))
+        before = audit.snapshot(row, AUDITED)
         old = row.limit
     delta = new - old
     if delta:
@@ -92,9 +105,10 @@ def set_credit_limit(
                 raise errors.LimitBelowUsed(details={"customer_id": customer}) from None
             raise
     row.limit, row.term_days, row.policy, row.warn_ratio = new, term_days, policy, warn_ratio
+    row.overdue_action = overdue_action
     row.updated_by = actor.name
     row.save()
-    after = audit.snapshot(row, ("limit", "term_days", "policy", "warn_ratio"))
+    after = audit.snapshot(row, AUDITED)
     audit.record_change(actor, "credit.limit_set", row, before=before, after=after)
     return row
 
@@ -108,6 +122,7 @@ def ledger_balance_minor(account_id: int) -> int:
 class CreditCheck:
     allowed: bool
     reason: str  # within_limit | over_limit | over_limit_warning | needs_approval | no_limit
+    #              | overdue
     policy: str
     limit: Decimal
     used: Decimal
@@ -115,7 +130,8 @@ class CreditCheck:
     temporary: Decimal
     available: Decimal
     overdue: Decimal
-    warning: bool  # usage at or above the warning ratio after this amount
+    warning: bool  # usage at or above the warning ratio after this amount, or overdue (warn)
+    overdue_days: int = 0
 
 
 def check_credit(*, actor: Actor, customer_id: int, amount: Decimal | str) -> CreditCheck:
@@ -135,9 +151,10 @@ def check_credit(*, actor: Actor, customer_id: int, amount: Decimal | str) -> Cr
         return CreditCheck(
             False, "no_limit", CreditPolicy.BLOCK, zero, zero, zero, zero, zero, zero, False
         )
+    aged = ageing(account_id_of(customer, org_id, row), row.term_days if row else 0)
+    overdue = from_minor(aged.overdue, 2)
     policy = row.policy if row else CreditPolicy.BLOCK
-    account_id = row.account_id if row else customer_account(customer, org_id, "credit")
-    view = ledger.get_balance(Actor.system("credit"), account_id)
+    view = ledger.get_balance(Actor.system("credit"), account_id_of(customer, org_id, row))
     limit = from_minor(row.limit if row else 0, 2)
     temporary, still_owed = from_minor(active, 2), from_minor(owed, 2)
     held = view.frozen
@@ -149,7 +166,10 @@ def check_credit(*, actor: Actor, customer_id: int, amount: Decimal | str) -> Cr
     ratio = row.warn_ratio if row else 80
     granted = limit + temporary
     warning = bool(granted) and (used + held + value) * 100 >= granted * ratio
-    if within:
+    action = row.overdue_action if row else OverdueAction.BLOCK
+    if overdue and action == OverdueAction.BLOCK:
+        allowed, reason = False, "overdue"
+    elif within:
         allowed, reason = True, "within_limit"
     elif policy == CreditPolicy.WARN:
         allowed, reason = True, "over_limit_warning"
@@ -157,9 +177,24 @@ def check_credit(*, actor: Actor, customer_id: int, amount: Decimal | str) -> Cr
         allowed, reason = False, "needs_approval"
     else:
         allowed, reason = False, "over_limit"
+    warning = warning or bool(overdue and action == OverdueAction.WARN)
     return CreditCheck(
-        allowed, reason, policy, limit, used, held, temporary, available, zero, warning
+        allowed,
+        reason,
+        policy,
+        limit,
+        used,
+        held,
+        temporary,
+        available,
+        overdue,
+        warning,
+        aged.overdue_days,
     )
+
+
+def account_id_of(customer_id: int, org_id: int, row: CreditLimit | None) -> int:
+    return row.account_id if row else customer_account(customer_id, org_id, "credit")
 
 
 def list_limits_q(actor: Actor):

@@ -6,6 +6,7 @@ app_name = "credit"
 
 urlpatterns = [
     path("", views.credit_home, name="home"),
+    path("dashboard/", views.dashboard, name="dashboard"),
     path("limits/", views.limit_list, name="limits"),
     path("limits/export/", views.limit_export, name="limit-export"),
     path("limits/set/", views.limit_edit, name="limit-set"),

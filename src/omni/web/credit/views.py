@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from omni.credit import selectors
-from omni.credit.models import CreditPolicy
-from omni.credit.services import limits
+from omni.credit.models import CreditPolicy, OverdueAction
+from omni.credit.services import limits, overview
 from omni.kernel.actors import Actor
 from omni.ledger.calculations import from_minor
 
@@ -126,7 +126,7 @@ def _page(actor: Actor, **context: Any) -> dict[str, Any]:
 @needs("credit.limit.view", "credit.temporary.view")
 def credit_home(request: HttpRequest, actor: Actor) -> HttpResponse:
     """The credit area's entry: the first tab this user may see."""
-    return redirect("credit:limits" if actor.can("credit.limit.view") else "credit:temporary")
+    return redirect("credit:dashboard" if actor.can("credit.limit.view") else "credit:temporary")
 
 
 LIMIT_LIST = ListPage(
@@ -158,6 +158,12 @@ class LimitForm(forms.Form):
         max_value=100,
         initial=80,
     )
+    overdue_action = forms.ChoiceField(
+        label=gettext_lazy("When anything is overdue"),
+        choices=OverdueAction.choices,
+        initial="block",
+        required=False,  # older clients post without it: block, the default
+    )
 
     def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -176,7 +182,17 @@ PLACEMENT = ErrorPlacement(
 
 @needs("credit.limit.edit")
 def limit_edit(request: HttpRequest, actor: Actor) -> HttpResponse:
-    initial = {"customer": request.GET.get("customer", "")}
+    initial: dict[str, Any] = {"customer": request.GET.get("customer", "")}
+    if initial["customer"].isdigit():
+        current = selectors.list_limits(actor).filter(customer_id=int(initial["customer"])).first()
+        if current is not None:  # editing: the form starts from the limit as it is
+            initial.update(
+                limit=from_minor(current.limit, 2),
+                term_days=current.term_days,
+                policy=current.policy,
+                warn_ratio=current.warn_ratio,
+                overdue_action=current.overdue_action,
+            )
     form = LimitForm(request.POST or None, actor=actor, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -188,8 +204,56 @@ def limit_edit(request: HttpRequest, actor: Actor) -> HttpResponse:
                 term_days=d["term_days"],
                 policy=d["policy"],
                 warn_ratio=d["warn_ratio"],
+                overdue_action=d["overdue_action"] or OverdueAction.BLOCK,
             )
         if done:
             messages.success(request, _("Credit limit saved."))
             return redirect("credit:limits")
     return render(request, "credit/limit_form.html", _page(actor, form=form))
+
+
+def _yuan(minor: int) -> float:
+    return float(from_minor(minor, 2))
+
+
+@needs("credit.limit.view")
+def dashboard(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """信用看板: exposure by region and customer, overdue, near the limit, expiring."""
+    data = overview.credit_overview(actor)
+    regions = data.by_region[:12]
+    top = data.top_exposure
+    totals = {
+        name: from_minor(data.total(name), 2)
+        for name in ("limit", "temporary", "used", "held", "available", "overdue")
+    }
+    charts = {
+        "regions": {
+            "labels": [r[0] or str(_("No sales region")) for r in regions],
+            "series": [
+                {"name": str(_("Used")), "data": [_yuan(r[1]) for r in regions], "stack": "x"},
+                {"name": str(_("Held")), "data": [_yuan(r[2]) for r in regions], "stack": "x"},
+                {"name": str(_("Overdue")), "data": [_yuan(r[3]) for r in regions]},
+            ],
+        },
+        "customers": {
+            "labels": [c.name for c in top],
+            "horizontal": True,
+            "series": [
+                {"name": str(_("Used")), "data": [_yuan(c.used) for c in top], "stack": "x"},
+                {"name": str(_("Held")), "data": [_yuan(c.held) for c in top], "stack": "x"},
+            ],
+        },
+    }
+    return render(
+        request,
+        "credit/dashboard.html",
+        credit_page(
+            actor,
+            "dashboard",
+            data=data,
+            totals=totals,
+            charts=charts,
+            has_exposure=bool(regions),
+            expiring_days=overview.EXPIRING_DAYS,
+        ),
+    )

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 from django import template
@@ -202,3 +203,12 @@ def database_state(value: str) -> Any:
 @register.filter
 def database_vendor(value: str) -> str:
     return DATABASE_VENDORS.get(value, value)
+
+
+@register.filter
+def fen(value: Any) -> str:
+    """An amount in fen (integer minor units) as yuan with thousands separators: 1234500 →
+    12,345.00."""
+    if value is None or value == "":
+        return "—"
+    return f"{Decimal(int(value)) / 100:,.2f}"

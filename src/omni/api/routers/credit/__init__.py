@@ -22,6 +22,7 @@ router = Router()
 # zero or a positive amount, at most 2 decimals and 13 integer digits
 LIMIT_PATTERN = r"^(0|[1-9][0-9]{0,12})(\.[0-9]{1,2})?$"
 Policy = Literal["block", "warn", "approve"]
+OverdueActionIn = Literal["block", "warn", "ignore"]
 
 
 class CheckIn(Input):
@@ -32,7 +33,7 @@ class CheckIn(Input):
 class CheckOut(Schema):
     allowed: bool
     reason: Literal[
-        "within_limit", "over_limit", "over_limit_warning", "needs_approval", "no_limit"
+        "within_limit", "over_limit", "over_limit_warning", "needs_approval", "no_limit", "overdue"
     ]
     policy: Policy
     limit: str
@@ -41,6 +42,7 @@ class CheckOut(Schema):
     temporary: str
     available: str
     overdue: str
+    overdue_days: int
     warning: bool
 
 
@@ -49,6 +51,7 @@ class LimitIn(Input):
     term_days: Int(ge=0, le=365) = 30  # type: ignore[valid-type]
     policy: Policy = "block"
     warn_ratio: Int(ge=1, le=100) = 80  # type: ignore[valid-type]
+    overdue_action: OverdueActionIn = "block"
 
 
 class LimitOut(Schema):
@@ -60,6 +63,7 @@ class LimitOut(Schema):
     term_days: int
     policy: Policy
     warn_ratio: int
+    overdue_action: OverdueActionIn
     updated_by: str
     updated_at: dt.datetime
 
@@ -79,6 +83,7 @@ def limit_out(row) -> dict:
         "term_days": row.term_days,
         "policy": row.policy,
         "warn_ratio": row.warn_ratio,
+        "overdue_action": row.overdue_action,
         "updated_by": row.updated_by,
         "updated_at": row.updated_at,
     }
@@ -99,6 +104,7 @@ def check(request: HttpRequest, payload: CheckIn):
         "temporary": str(result.temporary),
         "available": str(result.available),
         "overdue": str(result.overdue),
+        "overdue_days": result.overdue_days,
         "warning": result.warning,
     }
 
@@ -124,6 +130,7 @@ def set_limit(request: HttpRequest, customer_id: QueryId, payload: LimitIn):
         term_days=payload.term_days,
         policy=payload.policy,
         warn_ratio=payload.warn_ratio,
+        overdue_action=payload.overdue_action,
     )
     return limit_out(selectors.get_limit(actor, customer_id))
 

@@ -75,10 +75,9 @@ def _reconcile_payments(last: list[float]) -> None:
     if time.monotonic() - last[0] < every:
         return
     last[0] = time.monotonic()
+    from omni.credit.services.temporary import expire_due
     from omni.payment.services.online import reconcile_top_ups
     from omni.payment.services.refunds import retry_pending_refunds
-
-    from omni.credit.services.temporary import expire_due
 
     found = reconcile_top_ups()
     retried = retry_pending_refunds()

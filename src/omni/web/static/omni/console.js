@@ -2,13 +2,36 @@
  *
  * Charts: <div class="chart" data-echarts="ID" data-series-name="…"> with
  * {{ data|json_script:"ID" }} holding {"days": [...], "counts": [...]} draws a bar chart
- * (ECharts must be loaded on the page: static/vendor/echarts.min.js).
+ * (ECharts must be loaded on the page: static/vendor/echarts.min.js); or
+ * {"labels": [...], "series": [{"name", "data", "stack"}], "horizontal": bool} draws
+ * several (stacked) bar series with a legend.
  *
  * Saved filters: the Alpine component `omniSavedFilters` of
  * templates/web/components/saved_filters.html (see the comment there).
  */
 (function () {
   "use strict";
+
+  var PALETTE = ["#1668dc", "#faad14", "#cf1322", "#52c41a", "#722ed1"];
+
+  /* {"labels": [...], "series": [{"name", "data", "stack"?}], "horizontal": bool}: a bar
+   * chart of several (optionally stacked) series with a legend. */
+  function seriesOption(data) {
+    var category = { type: "category", data: data.labels, axisTick: { alignWithLabel: true } };
+    var value = { type: "value" };
+    return {
+      animation: false,
+      color: PALETTE,
+      legend: { top: 0 },
+      grid: { left: data.horizontal ? 96 : 56, right: 16, top: 32, bottom: 28 },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      xAxis: data.horizontal ? value : category,
+      yAxis: data.horizontal ? Object.assign({ inverse: true }, category) : value,
+      series: data.series.map(function (s) {
+        return { name: s.name, type: "bar", stack: s.stack || null, data: s.data, barMaxWidth: 28 };
+      }),
+    };
+  }
 
   function drawCharts(root) {
     if (typeof window.echarts === "undefined") return;
@@ -18,7 +41,7 @@
       if (!source) return;
       var data = JSON.parse(source.textContent);
       var chart = window.echarts.init(el, null, { renderer: "svg" });
-      chart.setOption({
+      chart.setOption(data.series ? seriesOption(data) : {
         animation: false,
         grid: { left: 40, right: 16, top: 24, bottom: 28 },
         tooltip: { trigger: "axis" },
