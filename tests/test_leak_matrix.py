@@ -47,6 +47,9 @@ SELF_SERVICE = {
     ("post", "/api/v1/auth/tokens"): "a user creating an API token for themself",
     ("get", "/api/v1/imports/importers"): "descriptions of the import templates (columns), no data",
     ("get", "/api/v1/imports/jobs"): "a user's own import jobs (others' jobs answer 404)",
+    ("get", "/api/v1/notices"): "a user's own notices",
+    ("post", "/api/v1/notices/read"): "a user marking their own notices read",
+    ("post", "/api/v1/notices/{notice_id}/read"): "a user's own notice (others' answer 404)",
 }
 # Domains whose rows carry an organisation and are filtered by the actor's data scope.
 SCOPED_PREFIXES = (
@@ -174,7 +177,16 @@ def foreign_objects(world) -> dict[str, str]:
         expires_on=south_entry_date() + dt.timedelta(days=30),
         reason="南方旺季备货",
     )
+    from omni.payment.services.autopay import set_autopay_rule
+
+    south_rule = set_autopay_rule(
+        actor=SYSTEM,
+        org_id=world.south_sales.pk,
+        customer_class="L1",
+        steps=[{"account_type": "cash"}],
+    )
     return {
+        "autopay_rule_id": str(south_rule.pk),
         "credit_id": str(south_credit.pk),
         "top_up_id": str(south_top_up.pk),
         "transfer_id": str(south_transfer.pk),
@@ -239,6 +251,7 @@ BODIES = {
     ("post", "/api/v1/payment/transfers/{transfer_id}/reject"): lambda w: {"reason": "leak"},
     ("post", "/api/v1/payment/top-ups/{top_up_id}/refunds"): lambda w: {"amount": "1.00"},
     ("put", "/api/v1/credit/limits/{customer_id}"): lambda w: {"limit": "100.00"},
+    ("delete", "/api/v1/payment/autopay-rules/{autopay_rule_id}"): lambda w: None,
     ("post", "/api/v1/credit/temporary/{credit_id}/approve"): lambda w: {"note": "ok"},
     ("post", "/api/v1/credit/temporary/{credit_id}/reject"): lambda w: {"note": "leak"},
     ("post", "/api/v1/credit/temporary/{credit_id}/cancel"): lambda w: None,
@@ -378,6 +391,7 @@ PAGE_EXCLUDED = {
     "welcome/": "the one-time password link of a new portal login (the link is the credential)",
     "system/audit/": "audit pages are for administrators (scope: everything)",
     "access/roles/": "roles are enterprise-wide, functional permissions only",
+    "notices/": "a user's own notices only (tested in credit/tests/test_alerts.py)",
 }
 
 

@@ -81,7 +81,8 @@ ROLES = {
         + LEDGER_READ
         + CREDIT_ALL
         + TEMPORARY_REQUEST
-        + ["credit.temporary.export", "system.audit.view", "system.audit.export"],
+        + ["credit.temporary.export", "system.audit.view", "system.audit.export"]
+        + ["payment.autopay.view"],
         False,
     ),
     "finance": (
@@ -97,6 +98,8 @@ ROLES = {
             "payment.transfer.export",
             "payment.topup.view",
             "payment.topup.refund",
+            "payment.autopay.view",
+            "payment.autopay.edit",
             "ledger.statement.view",
             "ledger.statement.resolve",
             *CREDIT_ALL,

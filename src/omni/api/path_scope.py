@@ -107,6 +107,18 @@ def _temporary_credit(actor: Actor, pk: int) -> None:
     selectors.get_temporary(actor, pk)
 
 
+def _autopay_rule(actor: Actor, pk: int) -> None:
+    from omni.payment import selectors
+
+    selectors.get_autopay_rule(actor, pk)
+
+
+def _notice(actor: Actor, pk: int) -> None:
+    from omni.kernel import notices
+
+    notices.get(actor.id or 0, pk)
+
+
 def _ledger(getter: str) -> Lookup:
     def lookup(actor: Actor, pk: int) -> None:
         from omni.ledger import selectors
@@ -136,7 +148,9 @@ PATH_OBJECTS: dict[str, Lookup] = {
     "entry_id": _ledger("get_entry"),
     "transfer_id": _transfer,
     "top_up_id": _top_up,
+    "autopay_rule_id": _autopay_rule,
     "credit_id": _temporary_credit,
+    "notice_id": _notice,
 }
 NOT_OBJECTS: dict[str, str] = {
     "kind": "which list of a customer (contacts, addresses): not an object",

@@ -19,6 +19,7 @@ from .routers import (
     health,
     imports,
     ledger,
+    notices,
     outbox,
     party,
     payment,
@@ -63,6 +64,7 @@ api.add_router("/auth", auth.router, tags=["auth"])
 api.add_router("/audit", audit.router, tags=["system"])
 api.add_router("/access", access.router, tags=["access"])
 api.add_router("/outbox", outbox.router, tags=["system"])
+api.add_router("/notices", notices.router, tags=["system"])
 api.add_router("/party", party.router, tags=["party"])
 api.add_router("/catalog", catalog.router, tags=["catalog"])
 api.add_router("/ledger", ledger.router, tags=["ledger"])

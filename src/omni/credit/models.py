@@ -34,6 +34,9 @@ class CreditLimit(models.Model):
     overdue_action = models.CharField(
         max_length=16, choices=OverdueAction.choices, default=OverdueAction.BLOCK
     )
+    # the alert sweep's memory: set when the manager was told, cleared when it no longer holds
+    usage_alerted = models.BooleanField(default=False)
+    overdue_alerted = models.BooleanField(default=False)
     updated_by = models.CharField(max_length=150, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -75,6 +78,7 @@ class TemporaryCredit(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.CharField(max_length=200, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    expiry_alerted = models.BooleanField(default=False)
 
     class Meta:
         indexes = [

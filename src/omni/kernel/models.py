@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -217,3 +218,31 @@ class BusinessClock(models.Model):
     wall_at = models.DateTimeField()  # ... at this wall time
     frozen = models.BooleanField(default=False)  # stays at business_at instead of running on
     set_by = models.CharField(max_length=150, blank=True)
+
+
+class Notice(models.Model):
+    """站内消息: a message to one user (a credit warning, a decision on their request, a
+    price change notice). `title` and `body` are English msgids with `params`, translated
+    when shown, so each reader sees their own language."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=64)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    params = models.JSONField(default=dict)
+    link = models.CharField(max_length=300, blank=True)
+    key = models.CharField(max_length=150, blank=True)  # one notice per recipient and key
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "key"],
+                condition=~models.Q(key=""),
+                name="kernel_notice_one_per_key",
+            )
+        ]
+        indexes = [models.Index(fields=["recipient", "read_at", "id"])]

@@ -17,6 +17,7 @@ from omni.kernel.actors import Actor
 from omni.ledger.demo import load_ledger_demo
 from omni.party.demo import load_party_demo
 from omni.party.models import CustomerClass
+from omni.payment.demo import load_payment_demo
 
 
 @dataclass
@@ -54,6 +55,7 @@ def load_demo() -> DemoSummary:
         actor=actor, sample_dealer_id=party.sample_dealer_id, sample_store_id=party.sample_store_id
     )
     summary.created["credit limits"] = load_credit_demo(actor=actor)
+    summary.created["auto-pay rules"] = load_payment_demo(actor=actor, group_code="QQ")
     return summary
 
 

@@ -15,6 +15,14 @@ provider_not_configured   409   the payment provider has no merchant configurati
 provider_failed           409   the provider refused or could not be reached (details.code)
 not_paid                  409   refunding a top-up that is not paid
 refund_exceeds_paid       409   refunds would exceed what was paid (details.refundable)
+unknown_organization      404   an organisation the actor may not change (auto-pay rules)
+unknown_customer_class    404   a customer class code that names nothing
+unknown_account_type      404   an account type code that names no active type of the chart
+account_type_cannot_pay   409   an account type the chart does not let pay for goods on orders,
+                                or not in yuan (details.account_type)
+duplicate_account_type    409   an account type named in two steps of one auto-pay rule
+invalid_ratio             422   a step's maximum ratio not a whole percent from 1 to 100
+invalid_steps             422   an auto-pay rule without steps, or with more than details.max
 ========================  ====  ================================================================
 """
 
@@ -57,4 +65,27 @@ ProviderFailed = coded(
 NotPaid = coded(Conflict, "not_paid", _("Only a paid top-up can be refunded."))
 RefundExceedsPaid = coded(
     Conflict, "refund_exceeds_paid", _("The refund is more than what is left to refund.")
+)
+UnknownOrganization = coded(UnknownReference, "unknown_organization", _("Unknown organisation."))
+UnknownCustomerClass = coded(
+    UnknownReference, "unknown_customer_class", _("Unknown customer class.")
+)
+UnknownAccountType = coded(UnknownReference, "unknown_account_type", _("Unknown account type."))
+AccountTypeCannotPay = coded(
+    Conflict,
+    "account_type_cannot_pay",
+    _("This account type cannot pay for orders."),
+)
+DuplicateAccountType = coded(
+    Conflict,
+    "duplicate_account_type",
+    _("Each account type may appear only once in a rule."),
+)
+InvalidRatio = coded(
+    InvalidInput,
+    "invalid_ratio",
+    _("The maximum share of the order is a whole percent from 1 to 100."),
+)
+InvalidSteps = coded(
+    InvalidInput, "invalid_steps", _("A rule has at least one and at most ten steps.")
 )

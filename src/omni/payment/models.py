@@ -117,3 +117,73 @@ class Refund(models.Model):
     created_by = models.CharField(max_length=150)
     created_at = models.DateTimeField(auto_now_add=True)
     settled_at = models.DateTimeField(null=True, blank=True)
+
+
+class AutoPayRule(models.Model):
+    """自动支付规则: which fund accounts pay an order, and in what order, for the customers of
+    an organisation (and of the organisations below it that have no rule of their own): for
+    one customer class, or (no class) for every class without its own rule. Its steps are
+    `AutoPayStep` rows, in position order."""
+
+    org = models.ForeignKey("tenancy.Organization", on_delete=models.PROTECT, related_name="+")
+    customer_class = models.ForeignKey(
+        "party.CustomerClass",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="empty: the organisation's default rule",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_by = models.CharField(max_length=150, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "customer_class"],
+                condition=models.Q(customer_class__isnull=False),
+                name="payment_autopay_one_per_class",
+            ),
+            models.UniqueConstraint(
+                fields=["org"],
+                condition=models.Q(customer_class__isnull=True),
+                name="payment_autopay_one_default",
+            ),
+        ]
+
+
+class AutoPayStep(models.Model):
+    """One step of an auto-pay rule: pay from the customer's account of `account_type`, at
+    most `max_ratio` percent of the order and at most `max_amount` (each when set), and at
+    most what the account has available."""
+
+    rule = models.ForeignKey(AutoPayRule, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField()
+    account_type = models.ForeignKey(
+        "ledger.AccountType", on_delete=models.PROTECT, related_name="+"
+    )
+    max_ratio = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="percent of the order amount, 1 to 100"
+    )
+    max_amount = models.BigIntegerField(null=True, blank=True, help_text="minor units (fen)")
+
+    class Meta:
+        ordering = ["rule", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "position"], name="payment_autopay_step_position"
+            ),
+            models.UniqueConstraint(
+                fields=["rule", "account_type"], name="payment_autopay_step_one_per_type"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_ratio__isnull=True)
+                | models.Q(max_ratio__gte=1, max_ratio__lte=100),
+                name="payment_autopay_step_ratio_1_100",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_amount__isnull=True) | models.Q(max_amount__gt=0),
+                name="payment_autopay_step_amount_positive",
+            ),
+        ]

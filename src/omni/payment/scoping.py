@@ -19,3 +19,10 @@ def transfers_q(actor: Actor, permission: str | None, mode: Mode = "read") -> Q 
         sales_region="customer__sales_region",
         owner="customer__account_manager",
     )
+
+
+def autopay_rules_q(actor: Actor, permission: str | None, mode: Mode = "read") -> Q | None:
+    """Auto-pay rules belong to an organisation and apply down its tree, so reading reaches
+    the rules of the organisations above the actor's too (the rules that apply to them);
+    changing reaches only rules inside the actor's organisation subtrees."""
+    return scope_q(actor, permission, mode, org="org", shared_down=True)

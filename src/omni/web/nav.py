@@ -58,6 +58,13 @@ NAV: tuple[NavItem, ...] = (
                 permission="credit.limit.view|credit.temporary.view",
             ),
             NavItem("rebate", _("Rebates"), "rebate"),
+            NavItem(
+                "autopay",
+                _("Auto-pay rules"),
+                "fund",
+                "payment:autopay-rules",
+                permission="payment.autopay.view",
+            ),
         ),
     ),
     NavItem("b2b", _("B2B trade"), "b2b"),

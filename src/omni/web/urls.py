@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import portal, views
+from . import notices, portal, views
 from .access import welcome
 
 app_name = "web"
@@ -11,6 +11,8 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("welcome/<str:uidb64>/<str:token>/", welcome.welcome, name="welcome"),
     path("system/health/", views.health, name="health"),
+    path("notices/", notices.notice_list, name="notices"),
+    path("notices/<int:pk>/", notices.notice_open, name="notice-open"),
     path("my/company/", portal.company, name="portal-company"),
     path("my/account/", portal.account, name="portal-account"),
     path("system/audit/", views.audit_list, name="audit"),

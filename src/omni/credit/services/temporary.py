@@ -21,8 +21,10 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F, Q, Sum
+from django.urls import reverse
+from django.utils.translation import gettext_noop
 
-from omni.kernel import audit, clock
+from omni.kernel import audit, clock, notices
 from omni.kernel.actors import Actor
 from omni.kernel.errors import DomainError, NotFound
 from omni.kernel.states import apply_transition
@@ -161,7 +163,42 @@ def _decide(
     audit.record_change(
         actor, f"credit.temporary_{action}", credit, before=before, after=_snap(credit)
     )
+    _tell_requester(credit, action, note)
     return credit
+
+
+DECIDED = {
+    "approve": gettext_noop("Temporary credit for %(customer)s approved"),
+    "reject": gettext_noop("Temporary credit for %(customer)s rejected"),
+    "revoke": gettext_noop("Temporary credit for %(customer)s revoked"),
+}
+DECIDED_BODY = gettext_noop("%(amount)s until %(date)s. %(note)s")
+
+
+def _tell_requester(credit: TemporaryCredit, action: str, note: str) -> None:
+    """A notice to whoever asked for it and to the responsible manager."""
+    if action not in DECIDED:
+        return
+    requester = (
+        get_user_model()
+        .objects.filter(username=credit.requested_by)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    notices.notify(
+        [requester, credit.manager_id],
+        kind=f"credit.temporary_{action}",
+        title=DECIDED[action],
+        body=DECIDED_BODY,
+        params={
+            "customer": credit.customer.name,
+            "amount": f"{from_minor(credit.amount, 2):,}",
+            "date": credit.expires_on.isoformat(),
+            "note": note,
+        },
+        link=reverse("credit:temporary-detail", args=[credit.pk]),
+        key=f"credit.temporary:{credit.pk}:{action}",
+    )
 
 
 @transaction.atomic(durable=True)

@@ -184,6 +184,8 @@ class TemporaryFilter(PageIn):
 
 
 def temporary_out(row) -> dict:
+    """The credit as the API shows it (what a service returned: the caller may act on it
+    without holding the view permission)."""
     return {
         "id": row.pk,
         "customer_id": row.customer_id,
@@ -227,7 +229,7 @@ def request_temporary(request: HttpRequest, payload: TemporaryIn):
         reason=payload.reason,
         manager_id=payload.manager_id,
     )
-    return Status(201, temporary_out(selectors.get_temporary(actor, row.pk)))
+    return Status(201, temporary_out(row))
 
 
 @router.get(
@@ -244,8 +246,9 @@ def get_temporary(request: HttpRequest, credit_id: QueryId):
 )
 def approve_temporary(request: HttpRequest, credit_id: QueryId, payload: NoteIn):
     actor = request_actor(request)
-    temporary.approve_temporary_credit(actor=actor, credit_id=credit_id, note=payload.note)
-    return temporary_out(selectors.get_temporary(actor, credit_id))
+    return temporary_out(
+        temporary.approve_temporary_credit(actor=actor, credit_id=credit_id, note=payload.note)
+    )
 
 
 @router.post(
@@ -255,8 +258,9 @@ def approve_temporary(request: HttpRequest, credit_id: QueryId, payload: NoteIn)
 )
 def reject_temporary(request: HttpRequest, credit_id: QueryId, payload: ReasonIn):
     actor = request_actor(request)
-    temporary.reject_temporary_credit(actor=actor, credit_id=credit_id, note=payload.note)
-    return temporary_out(selectors.get_temporary(actor, credit_id))
+    return temporary_out(
+        temporary.reject_temporary_credit(actor=actor, credit_id=credit_id, note=payload.note)
+    )
 
 
 @router.post(
@@ -266,8 +270,7 @@ def reject_temporary(request: HttpRequest, credit_id: QueryId, payload: ReasonIn
 )
 def cancel_temporary(request: HttpRequest, credit_id: QueryId):
     actor = request_actor(request)
-    temporary.cancel_temporary_credit(actor=actor, credit_id=credit_id)
-    return temporary_out(selectors.get_temporary(actor, credit_id))
+    return temporary_out(temporary.cancel_temporary_credit(actor=actor, credit_id=credit_id))
 
 
 @router.post(
@@ -277,5 +280,6 @@ def cancel_temporary(request: HttpRequest, credit_id: QueryId):
 )
 def revoke_temporary(request: HttpRequest, credit_id: QueryId, payload: ReasonIn):
     actor = request_actor(request)
-    temporary.revoke_temporary_credit(actor=actor, credit_id=credit_id, note=payload.note)
-    return temporary_out(selectors.get_temporary(actor, credit_id))
+    return temporary_out(
+        temporary.revoke_temporary_credit(actor=actor, credit_id=credit_id, note=payload.note)
+    )

@@ -1,5 +1,5 @@
 """Payment API: offline transfers (线下转款) registered with a voucher image, confirmed or
-rejected by finance."""
+rejected by finance; online top-ups and refunds; auto-pay rules and plans (`autopay`)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from ...auth import request_actor
 from ...pagination import Page, PageIn, narrow, paginate
 from ...schemas import ERRORS, Id, Input, QueryId, name
 from ..ledger.schemas import PositiveAmount
+from . import autopay
 
 router = Router()
 
@@ -274,3 +275,6 @@ def refund_top_up(request: HttpRequest, top_up_id: QueryId, payload: RefundIn):
             "settled_at": refund.settled_at,
         },
     )
+
+
+router.add_router("", autopay.router)

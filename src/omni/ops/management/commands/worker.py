@@ -66,8 +66,8 @@ class Command(BaseCommand):
 
 def _reconcile_payments(last: list[float]) -> None:
     """Every OMNI_PAYMENT_RECONCILE_SECONDS: the active query (查单) for top-ups whose
-    notification has not come, the pending refunds asked again, and temporary credit past
-    its date expired and withdrawn. Idempotent: several
+    notification has not come, the pending refunds asked again, temporary credit past
+    its date expired and withdrawn, and credit alerts sent to account managers. Idempotent: several
     workers doing it at once settle each payment once."""
     import time
 
@@ -75,6 +75,7 @@ def _reconcile_payments(last: list[float]) -> None:
     if time.monotonic() - last[0] < every:
         return
     last[0] = time.monotonic()
+    from omni.credit.services.alerts import send_credit_alerts
     from omni.credit.services.temporary import expire_due
     from omni.payment.services.online import reconcile_top_ups
     from omni.payment.services.refunds import retry_pending_refunds
@@ -86,6 +87,9 @@ def _reconcile_payments(last: list[float]) -> None:
     expired = expire_due()
     if expired["expired"] or expired["withdrawn_fen"]:
         log.info("temporary credit: %s", expired)
+    alerts = send_credit_alerts()
+    if any(alerts.values()):
+        log.info("credit alerts sent: %s", alerts)
 
 
 def run_db_worker(worker_id: str, *, interval: float, batch: bool) -> None:
