@@ -21,6 +21,7 @@ from omni.integration.wechatpay.errors import (
     WechatPayNotificationMismatch,
 )
 from omni.payment import providers
+from omni.payment.calculations import fen_of
 from omni.payment.services.online import PaidEvent, record_refused, settle
 
 
@@ -49,7 +50,7 @@ def alipay_notify(request: HttpRequest) -> HttpResponse:
                 "alipay",
                 note.out_trade_no,
                 note.trade_no,
-                int(note.total_amount * 100),
+                fen_of(note.total_amount),
                 note.app_id,
                 note.seller_id,
                 notify_id=note.notify_id,

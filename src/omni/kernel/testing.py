@@ -80,3 +80,19 @@ def assert_max_queries(limit: int, using: str = "default") -> Iterator[CaptureQu
             f"  {i + 1}. {q['sql'][:300]}" for i, q in enumerate(ctx.captured_queries)
         )
         raise AssertionError(f"{executed} queries ran, budget is {limit}:\n{listing}")
+
+
+def database_url() -> str:
+    """The test database, spelled so that a subprocess's settings open the same one (a
+    file on SQLite, the test database on PostgreSQL: use it from `transaction=True` tests,
+    so what the test writes is committed and the subprocess sees it)."""
+    from urllib.parse import quote
+
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{s['NAME']}"
+    auth = quote(s["USER"] or "", safe="")
+    if s["PASSWORD"]:
+        auth += ":" + quote(s["PASSWORD"], safe="")
+    host = f"{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}"
+    return f"postgres://{auth}@{host}/{s['NAME']}"

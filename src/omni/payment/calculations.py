@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 
 from .types import AccountFunds, PlannedMinor, StepSnapshot
 
@@ -48,3 +49,12 @@ def plan(
             PlannedMinor(step.account_type, account.account_id, available, cap, pay, limited_by)
         )
     return out, remaining
+
+
+def fen_of(yuan: Decimal | None) -> int:
+    """A provider's yuan amount as fen, exactly. An amount with a fraction of a fen (or
+    none at all) gives -1, which matches no payment, instead of being rounded into one."""
+    if yuan is None:
+        return -1
+    fen = Decimal(yuan) * 100
+    return int(fen) if fen == fen.to_integral_value() else -1

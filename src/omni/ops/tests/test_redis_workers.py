@@ -15,10 +15,9 @@ import socket
 import subprocess
 import sys
 import time
-from urllib.parse import quote
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from openpyxl import Workbook
 
@@ -33,6 +32,7 @@ from omni.kernel.models import (
     StateHistory,
     WorkerHeartbeat,
 )
+from omni.kernel.testing import database_url
 from omni.kernel.tests.testapp.models import Widget
 from omni.party.importers import CUSTOMER_SPEC
 from omni.party.models import Customer
@@ -43,18 +43,6 @@ pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 EVENTS = 40
 ROWS_PER_JOB = 25
 DEADLINE = 120.0  # seconds: generous for two cold workers on a busy two-core machine
-
-
-def database_url() -> str:
-    """The test database, spelled so that a subprocess's settings open the same one."""
-    s = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{s['NAME']}"
-    auth = quote(s["USER"] or "", safe="")
-    if s["PASSWORD"]:
-        auth += ":" + quote(s["PASSWORD"], safe="")
-    host = f"{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}"
-    return f"postgres://{auth}@{host}/{s['NAME']}"
 
 
 def customers_file(prefix: str) -> bytes:

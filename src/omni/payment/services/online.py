@@ -20,7 +20,7 @@ from django.db import transaction
 
 from omni.integration.alipay import AlipayError
 from omni.integration.wechatpay.errors import WechatPayError
-from omni.kernel import audit, clock
+from omni.kernel import audit, clock, faults
 from omni.kernel.actors import Actor
 from omni.kernel.states import apply_transition
 from omni.ledger.calculations import from_minor
@@ -29,10 +29,10 @@ from omni.ledger.types import EntryKind
 from omni.tenancy import directory
 
 from .. import errors, providers
+from ..calculations import fen_of
 from ..models import ProviderNotification, TopUp
 from ..states import TOP_UP_FLOW, TopUpStatus
-from .receipts import post_receipt
-from .transfers import _amount
+from .receipts import amount_fen, post_receipt
 
 log = logging.getLogger(__name__)
 MAX_TOP_UP = 10_000_000_00  # 10 million yuan in fen
@@ -68,7 +68,7 @@ def start_top_up(*, actor: Actor, customer_id: int, provider: str, amount: Decim
         )
         if customer is None:
             raise errors.UnknownCustomer(details={"customer_id": customer_id})
-        minor = _amount(amount)
+        minor = amount_fen(amount)
         if minor > MAX_TOP_UP:
             raise errors.InvalidAmount(details={"field": "amount", "reason": "too_large"})
         top_up = TopUp.objects.create(
@@ -184,7 +184,9 @@ def settle(event: PaidEvent) -> str:
         check_status=False,  # the customer paid: the money is theirs even if frozen since
     )
     TopUp.objects.filter(pk=top_up.pk).update(entry_id=posted.id)
-    return _note(event, "applied")
+    outcome = _note(event, "applied")
+    faults.point("payment.settle.before_commit")  # crash tests: die with all of it written
+    return outcome
 
 
 def query_and_settle(top_up_id: int) -> str:
@@ -202,7 +204,7 @@ def query_and_settle(top_up_id: int) -> str:
                 "alipay",
                 trade.out_trade_no,
                 trade.trade_no,
-                int(trade.total_amount * 100),
+                fen_of(trade.total_amount),
                 client.config.app_id,
                 "",
                 source="query",

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from omni.kernel import clock
 from omni.kernel.actors import Actor
-from omni.ledger.calculations import from_minor
+from omni.ledger.calculations import from_minor, positive_minor
+from omni.ledger.errors import InvalidAmount as LedgerInvalidAmount
 from omni.ledger.services.accounts import counter_account
 from omni.ledger.services.posting import post_lines, snapshots
 from omni.ledger.types import EntryCommand, Line, PostedEntry
+
+from .. import errors
 
 
 def post_receipt(
@@ -41,3 +44,12 @@ def post_receipt(
         accounts=snapshots([account_id, bank]),
         check_status=check_status,
     )
+
+
+def amount_fen(amount: object) -> int:
+    """A positive yuan amount (at most 2 decimals) from a caller, as fen; else
+    `invalid_amount`."""
+    try:
+        return positive_minor(amount, 2)
+    except LedgerInvalidAmount as exc:
+        raise errors.InvalidAmount(details={"field": "amount", **exc.details}) from None

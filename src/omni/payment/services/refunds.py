@@ -32,8 +32,7 @@ from .. import errors, providers
 from ..models import Refund, TopUp
 from ..scoping import transfers_q
 from ..states import REFUND_FLOW, RefundStatus, TopUpStatus
-from .receipts import post_receipt
-from .transfers import _amount
+from .receipts import amount_fen, post_receipt
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +61,7 @@ def refund_top_up(
 ) -> Refund:
     with transaction.atomic(durable=True):
         top_up = _locked_top_up(actor, top_up_id)
-        minor = _amount(amount)
+        minor = amount_fen(amount)
         if top_up.status != TopUpStatus.PAID:
             raise errors.NotPaid(details={"top_up_id": top_up_id, "status": top_up.status})
         left = top_up.amount - refunded(top_up.pk)

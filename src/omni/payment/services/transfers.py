@@ -18,8 +18,6 @@ from omni.kernel import audit, clock
 from omni.kernel.actors import Actor
 from omni.kernel.errors import NotFound
 from omni.kernel.states import apply_transition
-from omni.ledger.calculations import positive_minor
-from omni.ledger.errors import InvalidAmount as LedgerInvalidAmount
 from omni.ledger.services.accounts import customer_account
 from omni.ledger.types import EntryKind
 from omni.tenancy import directory
@@ -28,7 +26,7 @@ from .. import errors
 from ..models import Transfer
 from ..scoping import transfers_q
 from ..states import TRANSFER_FLOW, TransferStatus
-from .receipts import post_receipt
+from .receipts import amount_fen, post_receipt
 
 MAX_VOUCHER_BYTES = 5 * 1024 * 1024
 BANK_REFERENCE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -58,13 +56,6 @@ def _check_voucher(voucher: IO[bytes], size: int | None) -> str:
     return kind
 
 
-def _amount(amount: object) -> int:
-    try:
-        return positive_minor(amount, 2)
-    except LedgerInvalidAmount as exc:
-        raise errors.InvalidAmount(details={"field": "amount", **exc.details}) from None
-
-
 @transaction.atomic(durable=True)
 def register_transfer(
     *,
@@ -82,7 +73,7 @@ def register_transfer(
     customer = directory.customers(actor).filter(pk=customer_id).values_list("pk", "org_id").first()
     if customer is None:
         raise errors.UnknownCustomer(details={"customer_id": customer_id})
-    minor = _amount(amount)
+    minor = amount_fen(amount)
     reference = (bank_reference or "").strip()
     if not BANK_REFERENCE.match(reference):
         raise errors.InvalidBankReference(details={"field": "bank_reference"})
