@@ -116,6 +116,11 @@ def search_field(label: Any = CODE_OR_NAME, placeholder: Any = None) -> forms.Ch
     )
 
 
+def choice_filter(label: Any, choices: Iterable[tuple[str, Any]]) -> forms.ChoiceField:
+    """A filter bar's drop-down: "All" first, then `choices` (a TextChoices' .choices)."""
+    return forms.ChoiceField(label=label, required=False, choices=[("", _("All")), *choices])
+
+
 class FilterForm(forms.Form):
     """A list's filter bar: invalid fields are shown on the page and left out of the filter."""
 

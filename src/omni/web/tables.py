@@ -44,6 +44,7 @@ from functools import partial
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render as render_page
 from django.urls import reverse
@@ -383,6 +384,35 @@ def filtered_by(
         return bar, rows(actor, bar)
 
     return filtered
+
+
+def narrowed(
+    select: Callable[[Any], Any],
+    *,
+    search: Sequence[str] = (),
+    exact: dict[str, str] | None = None,
+) -> Callable[[Any, Any], Any]:
+    """The ``rows(actor, form)`` of a usual list, declared: the selector's rows
+    (``select(actor)``: permission and scope are its business) narrowed by the filter bar's
+    valid fields. The ``search`` box matches any of the `search` lookups (icontains); each
+    `exact` form field (``{"status": "status", "type": "type__code"}``) equals its value
+    when one is chosen."""
+
+    def rows(actor: Any, form: Any) -> Any:
+        qs = select(actor)
+        data = form.valid_data
+        if search and (text := (data.get("search") or "").strip()):
+            match = Q()
+            for lookup in search:
+                match |= Q(**{f"{lookup}__icontains": text})
+            qs = qs.filter(match)
+        for name, lookup in (exact or {}).items():
+            value = data.get(name)
+            if value not in (None, ""):
+                qs = qs.filter(**{lookup: value})
+        return qs
+
+    return rows
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -23,11 +22,11 @@ from omni.kernel import audit, clock
 from omni.kernel.actors import Actor
 from omni.ledger.calculations import from_minor
 
-from ..forms import DateInput, ErrorPlacement, FilterForm, search_field
+from ..forms import DateInput, ErrorPlacement, FilterForm, choice_filter, search_field
 from ..ledger.common import customer_choices
 from ..outcomes import flash_errors, form_errors
 from ..permissions import needs, needs_all
-from ..tables import Column, ListPage, Table, badge, detail_link, filtered_by, timestamp
+from ..tables import Column, ListPage, Table, badge, detail_link, filtered_by, narrowed, timestamp
 from .views import credit_page
 
 VIEW = "credit.temporary.view"
@@ -93,21 +92,7 @@ TEMPORARY = Table(
 
 class TemporaryFilterForm(FilterForm):
     search = search_field()
-    status = forms.ChoiceField(
-        label=gettext_lazy("Status"),
-        required=False,
-        choices=[("", gettext_lazy("All")), *TemporaryCreditStatus.choices],
-    )
-
-
-def _rows(actor: Actor, form: TemporaryFilterForm) -> QuerySet[Any]:
-    qs = selectors.list_temporary(actor)
-    d = form.valid_data
-    if search := (d.get("search") or "").strip():
-        qs = qs.filter(Q(customer__code__icontains=search) | Q(customer__name__icontains=search))
-    if d.get("status"):
-        qs = qs.filter(status=d["status"])
-    return qs
+    status = choice_filter(gettext_lazy("Status"), TemporaryCreditStatus.choices)
 
 
 def _page(actor: Actor, **context: Any) -> dict[str, Any]:
@@ -117,7 +102,15 @@ def _page(actor: Actor, **context: Any) -> dict[str, Any]:
 TEMPORARY_LIST = ListPage(
     TEMPORARY,
     "credit/temporary_list.html",
-    filtered_by(TemporaryFilterForm, _rows, with_actor=False),
+    filtered_by(
+        TemporaryFilterForm,
+        narrowed(
+            selectors.list_temporary,
+            search=("customer__code", "customer__name"),
+            exact={"status": "status"},
+        ),
+        with_actor=False,
+    ),
     page=_page,
     export=("credit.temporary.export", "credit:temporary-export"),
     create="credit.temporary.request",

@@ -7,7 +7,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -19,11 +18,11 @@ from omni.credit.services import limits, overview
 from omni.kernel.actors import Actor
 from omni.ledger.calculations import from_minor
 
-from ..forms import ErrorPlacement, FilterForm, search_field
+from ..forms import ErrorPlacement, FilterForm, choice_filter, search_field
 from ..ledger.common import customer_choices
 from ..outcomes import form_errors
 from ..permissions import needs, needs_all
-from ..tables import Column, ListPage, Table, filtered_by
+from ..tables import Column, ListPage, Table, filtered_by, narrowed
 
 
 def _numbers(row: Any) -> dict[str, Any]:
@@ -91,21 +90,7 @@ LIMITS = Table(
 
 class LimitFilterForm(FilterForm):
     search = search_field()
-    policy = forms.ChoiceField(
-        label=gettext_lazy("Over the limit"),
-        required=False,
-        choices=[("", gettext_lazy("All")), *CreditPolicy.choices],
-    )
-
-
-def _limits(actor: Actor, form: LimitFilterForm) -> QuerySet[Any]:
-    qs = selectors.list_limits(actor)
-    d = form.valid_data
-    if search := (d.get("search") or "").strip():
-        qs = qs.filter(Q(customer__code__icontains=search) | Q(customer__name__icontains=search))
-    if d.get("policy"):
-        qs = qs.filter(policy=d["policy"])
-    return qs
+    policy = choice_filter(gettext_lazy("Over the limit"), CreditPolicy.choices)
 
 
 def credit_page(actor: Actor, tab: str, **context: Any) -> dict[str, Any]:
@@ -132,7 +117,15 @@ def credit_home(request: HttpRequest, actor: Actor) -> HttpResponse:
 LIMIT_LIST = ListPage(
     LIMITS,
     "credit/limit_list.html",
-    filtered_by(LimitFilterForm, _limits, with_actor=False),
+    filtered_by(
+        LimitFilterForm,
+        narrowed(
+            selectors.list_limits,
+            search=("customer__code", "customer__name"),
+            exact={"policy": "policy"},
+        ),
+        with_actor=False,
+    ),
     page=_page,
     export=("credit.limit.export", "credit:limit-export"),
     create="credit.limit.edit",

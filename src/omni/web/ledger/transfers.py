@@ -8,7 +8,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Q, QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,10 +21,10 @@ from omni.payment import selectors
 from omni.payment.services import transfers
 from omni.payment.states import TransferStatus
 
-from ..forms import DateInput, ErrorPlacement, FilterForm, search_field
+from ..forms import DateInput, ErrorPlacement, FilterForm, choice_filter, search_field
 from ..outcomes import flash_errors, form_errors
 from ..permissions import needs, needs_all
-from ..tables import Column, ListPage, Table, badge, created_at, detail_link, filtered_by
+from ..tables import Column, ListPage, Table, badge, created_at, detail_link, filtered_by, narrowed
 from .common import customer_choices, fund_page
 
 VIEW = "payment.transfer.view"
@@ -73,21 +72,7 @@ TRANSFERS = Table(
 
 class TransferFilterForm(FilterForm):
     search = search_field(gettext_lazy("Bank reference or customer"))
-    status = forms.ChoiceField(
-        label=gettext_lazy("Status"),
-        required=False,
-        choices=[("", gettext_lazy("All")), *TransferStatus.choices],
-    )
-
-
-def _transfers(actor: Actor, form: TransferFilterForm) -> QuerySet[Any]:
-    qs = selectors.list_transfers(actor)
-    d = form.valid_data
-    if search := (d.get("search") or "").strip():
-        qs = qs.filter(Q(bank_reference__icontains=search) | Q(customer__name__icontains=search))
-    if d.get("status"):
-        qs = qs.filter(status=d["status"])
-    return qs
+    status = choice_filter(gettext_lazy("Status"), TransferStatus.choices)
 
 
 def _page(actor: Actor, **context: Any) -> dict[str, Any]:
@@ -97,7 +82,15 @@ def _page(actor: Actor, **context: Any) -> dict[str, Any]:
 TRANSFER_LIST = ListPage(
     TRANSFERS,
     "ledger/transfer_list.html",
-    filtered_by(TransferFilterForm, _transfers, with_actor=False),
+    filtered_by(
+        TransferFilterForm,
+        narrowed(
+            selectors.list_transfers,
+            search=("bank_reference", "customer__name"),
+            exact={"status": "status"},
+        ),
+        with_actor=False,
+    ),
     page=_page,
     export=("payment.transfer.export", "ledger:transfer-export"),
     create="payment.transfer.create",

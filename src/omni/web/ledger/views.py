@@ -10,7 +10,6 @@ import io
 from typing import Any
 
 from django import forms
-from django.db.models import Q, QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,12 +20,13 @@ from omni.kernel.actors import Actor
 from omni.ledger import selectors, statement_pdf
 from omni.ledger.calculations import from_minor
 from omni.ledger.services import statements
+from omni.ledger.types import AccountStatus
 
 from ..excel import xlsx_response
-from ..forms import DateInput, FilterForm, search_field
+from ..forms import DateInput, FilterForm, choice_filter, search_field
 from ..outcomes import flash_errors
 from ..permissions import needs, needs_all
-from ..tables import Column, ListPage, Table, badge, detail_link, filtered_by
+from ..tables import Column, ListPage, Table, badge, detail_link, filtered_by, narrowed
 from .common import fund_page
 
 VIEW = "ledger.account.view"
@@ -91,29 +91,13 @@ ACCOUNTS = Table(
 class AccountFilterForm(FilterForm):
     search = search_field()
     type = forms.ChoiceField(label=_("Account type"), required=False)
-    status = forms.ChoiceField(
-        label=_("Status"),
-        required=False,
-        choices=[("", _("All")), ("active", _("Active")), ("frozen", _("Frozen"))],
-    )
+    status = choice_filter(_("Status"), AccountStatus.choices)
 
     def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["type"].choices = [("", _("All"))] + [
             (t.code, t.name) for t in selectors.list_account_types(actor)
         ]
-
-
-def _accounts(actor: Actor, form: AccountFilterForm) -> QuerySet[Any]:
-    qs = selectors.list_accounts(actor)
-    d = form.valid_data
-    if search := (d.get("search") or "").strip():
-        qs = qs.filter(Q(customer__code__icontains=search) | Q(customer__name__icontains=search))
-    if d.get("type"):
-        qs = qs.filter(type__code=d["type"])
-    if d.get("status"):
-        qs = qs.filter(status=d["status"])
-    return qs
 
 
 def _page(actor: Actor, **context: Any) -> dict[str, Any]:
@@ -123,7 +107,14 @@ def _page(actor: Actor, **context: Any) -> dict[str, Any]:
 ACCOUNT_LIST = ListPage(
     ACCOUNTS,
     "ledger/account_list.html",
-    filtered_by(AccountFilterForm, _accounts),
+    filtered_by(
+        AccountFilterForm,
+        narrowed(
+            selectors.list_accounts,
+            search=("customer__code", "customer__name"),
+            exact={"type": "type__code", "status": "status"},
+        ),
+    ),
     page=_page,
     export=("ledger.account.export", "ledger:account-export"),
 )
