@@ -9,6 +9,7 @@ authorised products, with their ancestors), never the authorisation rules themse
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -50,7 +51,7 @@ from .models import (
 from .scoping import actor_scope, path_ids
 from .scoping import scoped as _org_scoped
 from .states import ProductStatus
-from .types import AuthorisationSubject, BarcodeHit
+from .types import AuthorisationSubject, BarcodeHit, SkuFacts
 
 # --- brands, categories, units ------------------------------------------------------------
 
@@ -579,3 +580,24 @@ def _get(qs: QuerySet, pk: Any, kind: str) -> Any:
         return qs.get(pk=pk)
     except (qs.model.DoesNotExist, ValueError, TypeError):
         raise errors.not_found(kind, pk) from None
+
+
+def sku_facts(sku_ids: Iterable[int]) -> dict[int, SkuFacts]:
+    """What stock keeping needs to know of SKUs (no actor: the catalogue is enterprise-wide
+    master data; a missing id is simply absent): the base unit's decimals and the product's
+    batch, expiry and serial tracking."""
+    rows = Sku.objects.filter(pk__in=list(sku_ids)).values_list(
+        "pk",
+        "code",
+        "name",
+        "product__base_unit__code",
+        "product__base_unit__allows_fraction",
+        "product__track_batch",
+        "product__track_expiry",
+        "product__track_serial",
+        "status",
+    )
+    return {
+        pk: SkuFacts(pk, code, name, unit, 3 if fraction else 0, batch, expiry, serial, status)
+        for pk, code, name, unit, fraction, batch, expiry, serial, status in rows
+    }

@@ -147,3 +147,18 @@ class AuthorisationRow:
     valid_to: Any = None
     note: str = ""
     rule_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SkuFacts:
+    """A SKU as stock keeping sees it (catalog.selectors.sku_facts)."""
+
+    id: int
+    code: str
+    name: str
+    unit: str  # the base unit's code
+    places: int  # 3 where the base unit allows fractions (kg), else 0
+    track_batch: bool
+    track_expiry: bool
+    track_serial: bool
+    status: str

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "omni.ledger",
     "omni.payment",
     "omni.credit",
+    "omni.inventory",
     "omni.web",
     "omni.ops",
 ]

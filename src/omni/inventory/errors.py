@@ -1,0 +1,51 @@
+"""Inventory error codes (stable: never rename one).
+
+=====================  ====  ===========================================================
+code                   HTTP  when
+=====================  ====  ===========================================================
+invalid_quantity       422   zero, negative, or a fraction where the unit is whole
+unknown_sku            404   a SKU that does not exist (line given in details)
+unknown_warehouse      404   a warehouse the actor may not use
+unknown_batch          404   a batch code the SKU does not have
+batch_required         422   a batch-tracked SKU without a batch code on a receipt
+batch_expired          409   issuing or reserving from an expired batch
+warehouse_closed       409   moving stock in or out of a closed warehouse
+insufficient_stock     409   more than is available; details list each short line
+already_reserved       409   the source document already holds another open reservation
+reservation_closed     409   releasing or issuing a reservation that is no longer open
+reason_required        422   an adjustment without a reason
+duplicate_code         409   a warehouse code already in use
+=====================  ====  ===========================================================
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+from omni.kernel.errors import Conflict, InvalidInput, UnknownReference, coded
+
+InvalidQuantity = coded(
+    InvalidInput,
+    "invalid_quantity",
+    _("Quantities must be greater than zero, whole unless the unit allows fractions."),
+)
+UnknownSku = coded(UnknownReference, "unknown_sku", _("Unknown SKU."))
+UnknownWarehouse = coded(UnknownReference, "unknown_warehouse", _("Unknown warehouse."))
+UnknownBatch = coded(UnknownReference, "unknown_batch", _("Unknown batch."))
+BatchRequired = coded(InvalidInput, "batch_required", _("This SKU is managed by batch: give one."))
+BatchExpired = coded(Conflict, "batch_expired", _("This batch has expired."))
+WarehouseClosed = coded(Conflict, "warehouse_closed", _("This warehouse is closed."))
+InsufficientStock = coded(
+    Conflict, "insufficient_stock", _("Not enough stock is available for some lines.")
+)
+AlreadyReserved = coded(
+    Conflict, "already_reserved", _("This document already holds a different reservation.")
+)
+ReservationClosed = coded(Conflict, "reservation_closed", _("This reservation is no longer open."))
+ReasonRequired = coded(InvalidInput, "reason_required", _("Give a reason."))
+DuplicateCode = coded(Conflict, "duplicate_code", _("This code is already in use."))
+UnknownOrganisation = coded(UnknownReference, "unknown_organisation", _("Unknown organisation."))
+UnknownCustomer = coded(UnknownReference, "unknown_customer", _("Unknown customer."))
+InvalidCode = coded(
+    InvalidInput,
+    "invalid_field",
+    _("Give a code of letters, digits, - or _ (at most 32), a name and a kind."),
+)

@@ -1,0 +1,127 @@
+"""Inventory tables. Quantities are integers in the SKU's base unit, in thousandths where the
+base unit allows fractions (kg), like the ledger's minor units: `places` says which.
+`Stock` is one row per warehouse, SKU and batch with `on_hand` and `reserved`, changed only by
+guarded conditional updates in the same transaction as the `Move` rows (append-only: a
+trigger refuses UPDATE and DELETE) that explain them."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+
+from .types import MoveKind, ReservationStatus, WarehouseKind, WarehouseStatus
+
+
+class Warehouse(models.Model):
+    org = models.ForeignKey("tenancy.Organization", on_delete=models.PROTECT, related_name="+")
+    code = models.CharField(max_length=32, unique=True)
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=16, choices=WarehouseKind.choices)
+    # a store's or a dealer's own stock (virtual warehouses of channel inventory)
+    customer = models.ForeignKey(
+        "party.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    district_code = models.CharField(max_length=12, blank=True)  # where it is
+    coverage = models.JSONField(default=list, blank=True)  # region codes it delivers to
+    status = models.CharField(
+        max_length=16, choices=WarehouseStatus.choices, default=WarehouseStatus.ACTIVE
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["org", "status"])]
+
+
+class Batch(models.Model):
+    """批次: a lot of one SKU with its production and expiry dates."""
+
+    sku = models.ForeignKey("catalog.Sku", on_delete=models.PROTECT, related_name="+")
+    code = models.CharField(max_length=40)
+    produced_on = models.DateField(null=True, blank=True)
+    expires_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["sku", "code"], name="inventory_batch_one_code")
+        ]
+
+
+class Stock(models.Model):
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="stock")
+    sku = models.ForeignKey("catalog.Sku", on_delete=models.PROTECT, related_name="+")
+    batch = models.ForeignKey(
+        Batch, null=True, blank=True, on_delete=models.PROTECT, related_name="stock"
+    )
+    on_hand = models.BigIntegerField(default=0)
+    reserved = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["warehouse", "sku"],
+                condition=Q(batch__isnull=True),
+                name="inventory_stock_one_row",
+            ),
+            models.UniqueConstraint(
+                fields=["warehouse", "sku", "batch"],
+                condition=Q(batch__isnull=False),
+                name="inventory_stock_one_batch_row",
+            ),
+            models.CheckConstraint(
+                condition=Q(reserved__gte=0) & Q(reserved__lte=F("on_hand")),
+                name="inventory_stock_available_not_negative",
+            ),
+        ]
+        indexes = [models.Index(fields=["sku", "warehouse"])]
+
+
+class Move(models.Model):
+    """One change of stock. Append-only: a database trigger refuses UPDATE and DELETE."""
+
+    stock = models.ForeignKey(Stock, on_delete=models.PROTECT, related_name="moves")
+    kind = models.CharField(max_length=16, choices=MoveKind.choices)
+    quantity = models.BigIntegerField(help_text="signed, in the SKU's minor units")
+    on_hand_after = models.BigIntegerField()
+    source_type = models.CharField(max_length=40, blank=True)
+    source_id = models.CharField(max_length=64, blank=True)
+    memo = models.CharField(max_length=200, blank=True)
+    actor_name = models.CharField(max_length=150)
+    business_date = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["stock", "id"]),
+            models.Index(fields=["source_type", "source_id"]),
+        ]
+
+
+class Reservation(models.Model):
+    """预占: quantities set aside for a source document (an order), all lines or none."""
+
+    org = models.ForeignKey("tenancy.Organization", on_delete=models.PROTECT, related_name="+")
+    source_type = models.CharField(max_length=40)
+    source_id = models.CharField(max_length=64)
+    status = models.CharField(
+        max_length=16, choices=ReservationStatus.choices, default=ReservationStatus.RESERVED
+    )
+    expires_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_type", "source_id"],
+                condition=Q(status="reserved"),
+                name="inventory_reservation_one_open_per_source",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "expires_at"])]
+
+
+class ReservationLine(models.Model):
+    reservation = models.ForeignKey(Reservation, on_delete=models.CASCADE, related_name="lines")
+    stock = models.ForeignKey(Stock, on_delete=models.PROTECT, related_name="+")
+    quantity = models.BigIntegerField()
