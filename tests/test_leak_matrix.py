@@ -381,6 +381,7 @@ PAGE_OBJECTS = {
     "funds/accounts/": "account_id",
     "funds/transfers/": "transfer_id",
     "funds/top-ups/": "top_up_id",
+    "funds/entries/": "entry_id",
     "credit/temporary/": "credit_id",
 }
 PAGE_EXCLUDED = {

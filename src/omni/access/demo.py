@@ -133,6 +133,7 @@ ROLES = {
             "party.customer.view",
             "catalog.product.view",
             "ledger.account.view",
+            "ledger.hold.view",  # what its orders hold (冻结记录)
             "payment.transfer.view",
             "payment.transfer.create",
             "payment.topup.view",
@@ -149,6 +150,7 @@ ROLES = {
             "party.customer.view",
             "catalog.product.view",
             "ledger.account.view",
+            "ledger.hold.view",  # what its orders hold (冻结记录)
             "payment.transfer.view",
             "payment.transfer.create",
             "payment.topup.view",

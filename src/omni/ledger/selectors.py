@@ -11,9 +11,19 @@ from django.db.models import Case, F, QuerySet, Sum, Value, When
 
 from omni.kernel.actors import Actor
 from omni.kernel.errors import NotFound
+from omni.tenancy.scope import scope_q
 
 from .calculations import from_minor
-from .models import Account, AccountType, Balance, Hold, JournalEntry, Posting, StatementPeriod
+from .models import (
+    Account,
+    AccountType,
+    Balance,
+    Hold,
+    InterestPolicy,
+    JournalEntry,
+    Posting,
+    StatementPeriod,
+)
 from .scoping import accounts_q
 
 VIEW = "ledger.account.view"
@@ -109,6 +119,29 @@ def get_entry(actor: Actor, entry_id: int) -> JournalEntry:
     if entry is None:
         raise NotFound(details={"object": "entry", "id": entry_id})
     return entry
+
+
+def entry_accounts_writable(
+    actor: Actor, entry_id: int, *, permission: str = "ledger.entry.approve"
+) -> bool:
+    """Whether every account the entry posts to lies in the actor's write scope for
+    `permission` (what reversing it needs); False without the permission."""
+    if not actor.can(permission):
+        return False
+    postings = Posting.objects.filter(entry_id=entry_id)
+    wanted = set(postings.values_list("account_id", flat=True))
+    q = accounts_q(actor, permission, "write", prefix="account__")
+    reachable = (
+        wanted if q is None else set(postings.filter(q).values_list("account_id", flat=True))
+    )
+    return bool(wanted) and reachable == wanted
+
+
+def list_interest_policies(actor: Actor, *, permission: str = VIEW) -> QuerySet[InterestPolicy]:
+    """The deposit interest policies (保证金利率) of the organisations the actor may read."""
+    q = scope_q(actor, permission, "read", org="org")
+    qs = InterestPolicy.objects.select_related("org").order_by("org__path")
+    return qs if q is None else qs.filter(q)
 
 
 def list_holds(actor: Actor, *, permission: str = "ledger.hold.view") -> QuerySet[Hold]:

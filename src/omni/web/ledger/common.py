@@ -14,8 +14,12 @@ def fund_page(actor: Actor, section: str, **context: Any) -> dict[str, Any]:
         "active": "fund",
         "section": section,
         "can_see_accounts": actor.can("ledger.account.view"),
+        "can_see_holds": actor.can("ledger.hold.view"),
+        "can_see_entries": actor.can("ledger.entry.view"),
         "can_see_transfers": actor.can("payment.transfer.view"),
+        "can_see_top_ups": actor.can("payment.topup.view"),
         "can_top_up": actor.can("payment.topup.create"),
+        "can_see_interest": actor.can("ledger.account.view") and actor.can("ledger.entry.view"),
         **context,
     }
 

@@ -1,5 +1,6 @@
 """Online top-up pages (在线充值): the dealer picks an amount and Alipay or WeChat Pay, then
-scans the QR code on the next page; the page follows the payment until it is posted."""
+scans the QR code on the next page; the page follows the payment until it is posted. The
+list of top-ups (在线充值记录) shows finance those in its scope and a dealer its own."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import qrcode
 import qrcode.image.svg
 from django import forms
 from django.contrib import messages
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
@@ -20,13 +22,83 @@ from omni.kernel.actors import Actor
 from omni.ledger.calculations import from_minor
 from omni.payment import providers, selectors
 from omni.payment.services import online, refunds
+from omni.payment.states import TopUpStatus
 
-from ..forms import ErrorPlacement
+from ..forms import ErrorPlacement, FilterForm, choice_filter, search_field
 from ..outcomes import form_errors
 from ..permissions import needs
+from ..tables import Column, ListPage, Table, badge, created_at, detail_link, filtered_by, timestamp
 from .common import customer_choices, fund_page
 
+VIEW = "payment.topup.view"
 PROVIDER_LABELS = {"alipay": gettext_lazy("Alipay"), "wechatpay": gettext_lazy("WeChat Pay")}
+STATUS_CSS = {"created": "prospect", "paid": "active", "failed": "exited", "closed": "exited"}
+
+
+def _provider(t: Any) -> str:
+    return str(PROVIDER_LABELS.get(t.provider, t.provider))
+
+
+TOP_UPS = Table(
+    "payment.top_ups",
+    title=gettext_lazy("Top-up records"),
+    default_sort="-created_at",
+    row_attrs=lambda t: {"data-trade": t.out_trade_no},
+    columns=[
+        Column(
+            "out_trade_no",
+            gettext_lazy("Order number"),
+            "out_trade_no",
+            sort=("out_trade_no",),
+            format="code",
+            link=detail_link("ledger:top-up-detail"),
+        ),
+        Column(
+            "customer", gettext_lazy("Customer"), "customer.name", sort=("customer__name", "pk")
+        ),
+        Column("provider", gettext_lazy("Pay with"), _provider, sort=("provider", "pk")),
+        Column(
+            "amount",
+            gettext_lazy("Amount"),
+            lambda t: f"{from_minor(t.amount, 2):,}",
+            sort=("amount", "pk"),
+            export=lambda t: from_minor(t.amount, 2),
+            css="num",
+        ),
+        Column(
+            "status",
+            gettext_lazy("Status"),
+            lambda t: t.get_status_display(),
+            html=lambda t: badge(
+                STATUS_CSS.get(t.status, ""), t.get_status_display(), status=t.status
+            ),
+        ),
+        created_at(format="datetime"),
+        timestamp("paid_at", gettext_lazy("Paid at")),
+    ],
+)
+
+
+class TopUpFilterForm(FilterForm):
+    search = search_field(gettext_lazy("Order number or customer"))
+    provider = choice_filter(gettext_lazy("Pay with"), list(PROVIDER_LABELS.items()))
+    status = choice_filter(gettext_lazy("Status"), TopUpStatus.choices)
+
+
+def _top_ups(actor: Actor, form: TopUpFilterForm) -> QuerySet[Any]:
+    qs = selectors.list_top_ups(actor)
+    d = form.valid_data
+    if search := (d.get("search") or "").strip():
+        qs = qs.filter(
+            Q(out_trade_no__icontains=search)
+            | Q(customer__name__icontains=search)
+            | Q(customer__code__icontains=search)
+        )
+    if d.get("provider"):
+        qs = qs.filter(provider=d["provider"])
+    if d.get("status"):
+        qs = qs.filter(status=d["status"])
+    return qs
 
 
 class TopUpForm(forms.Form):
@@ -59,6 +131,22 @@ PLACEMENT = ErrorPlacement(
 
 def _page(actor: Actor, **context: Any) -> dict[str, Any]:
     return fund_page(actor, "top-up", **context)
+
+
+def _list_page(actor: Actor, **context: Any) -> dict[str, Any]:
+    return fund_page(actor, "top-ups", **context)
+
+
+TOP_UP_LIST = ListPage(
+    TOP_UPS,
+    "ledger/top_up_list.html",
+    filtered_by(TopUpFilterForm, _top_ups, with_actor=False),
+    page=_list_page,
+    export=(VIEW, "ledger:top-up-export"),  # top-ups have no export permission of their own
+    create="payment.topup.create",
+)
+top_up_list = needs(VIEW)(TOP_UP_LIST.view)
+top_up_export = needs(VIEW)(TOP_UP_LIST.export_view)
 
 
 @needs("payment.topup.create")
@@ -96,7 +184,7 @@ class RefundForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200, required=False)
 
 
-@needs("payment.topup.view")
+@needs(VIEW)
 def top_up_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     top_up = selectors.get_top_up(actor, pk)
     can_refund = actor.can("payment.topup.refund") and top_up.status == "paid"
@@ -116,7 +204,7 @@ def top_up_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     return render(
         request,
         "ledger/top_up_detail.html",
-        _page(
+        _list_page(
             actor,
             top_up=top_up,
             amount=from_minor(top_up.amount, 2),
