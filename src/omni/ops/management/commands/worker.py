@@ -67,7 +67,8 @@ class Command(BaseCommand):
 def _reconcile_payments(last: list[float]) -> None:
     """Every OMNI_PAYMENT_RECONCILE_SECONDS: the active query (查单) for top-ups whose
     notification has not come, the pending refunds asked again, temporary credit past
-    its date expired and withdrawn, and credit alerts sent to account managers. Idempotent: several
+    its date expired and withdrawn, stock reservations past their time released, and credit
+    alerts sent to account managers. Idempotent: several
     workers doing it at once settle each payment once."""
     import time
 
@@ -77,6 +78,7 @@ def _reconcile_payments(last: list[float]) -> None:
     last[0] = time.monotonic()
     from omni.credit.services.alerts import send_credit_alerts
     from omni.credit.services.temporary import expire_due
+    from omni.inventory.services.reservations import expire_reservations
     from omni.payment.services.online import reconcile_top_ups
     from omni.payment.services.refunds import retry_pending_refunds
 
@@ -87,6 +89,9 @@ def _reconcile_payments(last: list[float]) -> None:
     expired = expire_due()
     if expired["expired"] or expired["withdrawn_fen"]:
         log.info("temporary credit: %s", expired)
+    released = expire_reservations()
+    if released:
+        log.info("stock reservations expired and released: %s", released)
     alerts = send_credit_alerts()
     if any(alerts.values()):
         log.info("credit alerts sent: %s", alerts)
