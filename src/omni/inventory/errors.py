@@ -15,6 +15,9 @@ already_reserved       409   the source document already holds another open rese
 reservation_closed     409   releasing or issuing a reservation that is no longer open
 reason_required        422   an adjustment without a reason
 duplicate_code         409   a warehouse code already in use
+same_warehouse         409   a transfer to the warehouse it comes from
+transfer_closed        409   receiving or closing a transfer that is no longer open
+over_receipt           409   receiving more than is still in transit on a line
 =====================  ====  ===========================================================
 """
 
@@ -48,4 +51,11 @@ InvalidCode = coded(
     InvalidInput,
     "invalid_field",
     _("Give a code of letters, digits, - or _ (at most 32), a name and a kind."),
+)
+SameWarehouse = coded(
+    Conflict, "same_warehouse", _("A transfer goes to another warehouse than it comes from.")
+)
+TransferClosed = coded(Conflict, "transfer_closed", _("This transfer is no longer open."))
+OverReceipt = coded(
+    Conflict, "over_receipt", _("More is received than was shipped and is still in transit.")
 )

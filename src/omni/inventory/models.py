@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import F, Q
 
-from .types import MoveKind, ReservationStatus, WarehouseKind, WarehouseStatus
+from .types import MoveKind, ReservationStatus, TransferStatus, WarehouseKind, WarehouseStatus
 
 
 class Warehouse(models.Model):
@@ -125,3 +125,41 @@ class ReservationLine(models.Model):
     reservation = models.ForeignKey(Reservation, on_delete=models.CASCADE, related_name="lines")
     stock = models.ForeignKey(Stock, on_delete=models.PROTECT, related_name="+")
     quantity = models.BigIntegerField()
+
+
+class Transfer(models.Model):
+    """调拨: stock shipped from one warehouse (issued at once) and received at another, in
+    one or several parts; what never arrives is closed as a discrepancy with a reason."""
+
+    org = models.ForeignKey("tenancy.Organization", on_delete=models.PROTECT, related_name="+")
+    source = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
+    target = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        max_length=16, choices=TransferStatus.choices, default=TransferStatus.IN_TRANSIT
+    )
+    memo = models.CharField(max_length=200, blank=True)
+    discrepancy_reason = models.CharField(max_length=200, blank=True)
+    created_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["target", "status"]), models.Index(fields=["source"])]
+
+
+class TransferLine(models.Model):
+    transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="lines")
+    sku = models.ForeignKey("catalog.Sku", on_delete=models.PROTECT, related_name="+")
+    batch = models.ForeignKey(
+        Batch, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    shipped = models.BigIntegerField()
+    received = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(received__gte=0) & Q(received__lte=F("shipped")),
+                name="inventory_transfer_line_received_within_shipped",
+            )
+        ]

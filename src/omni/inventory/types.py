@@ -33,3 +33,10 @@ class ReservationStatus(models.TextChoices):
     RELEASED = "released", _("Released")  # 已释放
     ISSUED = "issued", _("Issued")  # 已出库
     EXPIRED = "expired", _("Expired")  # 已过期释放
+
+
+class TransferStatus(models.TextChoices):
+    IN_TRANSIT = "in_transit", _("In transit")  # 在途
+    PARTLY_RECEIVED = "partly_received", _("Partly received")  # 部分收货
+    RECEIVED = "received", _("Received")  # 已收货
+    CLOSED_SHORT = "closed_short", _("Closed with a discrepancy")  # 差异关闭

@@ -269,3 +269,54 @@ def test_unknown_sku_and_decimal_strings(wh):
         == "unknown_sku"
     )
     assert Decimal("1") == Decimal(1)
+
+
+def test_a_transfer_ships_then_arrives_in_parts_and_closes_short(world, wh, sku):
+    from omni.inventory.models import Transfer
+    from omni.inventory.services.transfers import (
+        close_short,
+        in_transit,
+        receive_transfer,
+        ship_transfer,
+    )
+
+    hz = create_warehouse(
+        actor=SYSTEM, org_id=world.east.pk, code="HZ-01", name="杭州分仓", kind="regional"
+    )
+    receive(actor=SYSTEM, warehouse_id=wh.pk, lines=[StockLine(sku.pk, 100)])
+    assert (
+        code_of(
+            lambda: ship_transfer(
+                actor=SYSTEM, source_id=wh.pk, target_id=wh.pk, lines=[StockLine(sku.pk, 1)]
+            )
+        ).code
+        == "same_warehouse"
+    )
+    transfer = ship_transfer(
+        actor=SYSTEM, source_id=wh.pk, target_id=hz.pk, lines=[StockLine(sku.pk, 60)]
+    )
+    assert stock_of(wh, sku) == (40, 0) and stock_of(hz, sku) == (0, 0)
+    assert in_transit([hz.pk]) == {(hz.pk, sku.pk): 60}
+    line = transfer.lines.get()
+    assert (
+        code_of(
+            lambda: receive_transfer(actor=SYSTEM, transfer_id=transfer.pk, received={line.pk: 61})
+        ).code
+        == "over_receipt"
+    )
+    receive_transfer(actor=SYSTEM, transfer_id=transfer.pk, received={line.pk: 50})
+    assert Transfer.objects.get(pk=transfer.pk).status == "partly_received"
+    assert stock_of(hz, sku) == (50, 0) and in_transit([hz.pk]) == {(hz.pk, sku.pk): 10}
+    assert code_of(lambda: close_short(actor=SYSTEM, transfer_id=transfer.pk, reason=" ")).code == (
+        "reason_required"
+    )
+    close_short(actor=SYSTEM, transfer_id=transfer.pk, reason="运输破损 10 箱")
+    assert in_transit([hz.pk]) == {}
+    assert code_of(lambda: receive_transfer(actor=SYSTEM, transfer_id=transfer.pk)).code == (
+        "transfer_closed"
+    )
+    kinds = list(
+        Move.objects.filter(source_type="inventory.transfer").values_list("kind", flat=True)
+    )
+    assert sorted(kinds) == ["transfer_in", "transfer_out"]
+    clean()
