@@ -212,3 +212,20 @@ def get_role(role_id: int, *, actor: Actor | None = None) -> Role:
     if role is None:
         raise NotFound(details={"role_id": role_id})
     return role
+
+
+def holders_of(permission: str, org_id: int) -> list[int]:
+    """Active users who hold `permission` with a scope that reaches organisation `org_id`
+    (everything, or an organisation subtree containing it): whom to tell about it."""
+    path = tenancy.organizations().filter(pk=org_id).values_list("path", flat=True).first()
+    if path is None:
+        return []
+    out = set()
+    for user_id, perms, kind, org_path in RoleAssignment.objects.filter(
+        user__is_active=True
+    ).values_list("user_id", "role__permissions", "scope_kind", "org__path"):
+        if permission not in (perms or []):
+            continue
+        if kind == "all" or (kind == "org" and org_path and path.startswith(org_path)):
+            out.add(user_id)
+    return sorted(out)

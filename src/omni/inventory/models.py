@@ -163,3 +163,21 @@ class TransferLine(models.Model):
                 name="inventory_transfer_line_received_within_shipped",
             )
         ]
+
+
+class ReorderRule(models.Model):
+    """安全库存 / 补货点 of a SKU in a warehouse: below the reorder point it is on the
+    low-stock list and the warehouse's keepers are told."""
+
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="+")
+    sku = models.ForeignKey("catalog.Sku", on_delete=models.PROTECT, related_name="+")
+    safety_stock = models.BigIntegerField(default=0)
+    reorder_point = models.BigIntegerField(default=0)
+    alerted = models.BooleanField(default=False)  # told since it last went low
+    updated_by = models.CharField(max_length=150, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["warehouse", "sku"], name="inventory_reorder_one_rule")
+        ]

@@ -67,9 +67,9 @@ class Command(BaseCommand):
 def _reconcile_payments(last: list[float]) -> None:
     """Every OMNI_PAYMENT_RECONCILE_SECONDS: the active query (查单) for top-ups whose
     notification has not come, the pending refunds asked again, temporary credit past
-    its date expired and withdrawn, stock reservations past their time released, and credit
-    alerts sent to account managers. Idempotent: several
-    workers doing it at once settle each payment once."""
+    its date expired and withdrawn, stock reservations past their time released, low-stock
+    notices sent to warehouse keepers, and credit alerts sent to account managers.
+    Idempotent: several workers doing it at once settle each payment once."""
     import time
 
     every = float(getattr(settings, "OMNI_PAYMENT_RECONCILE_SECONDS", 60))
@@ -78,6 +78,7 @@ def _reconcile_payments(last: list[float]) -> None:
     last[0] = time.monotonic()
     from omni.credit.services.alerts import send_credit_alerts
     from omni.credit.services.temporary import expire_due
+    from omni.inventory.services.replenishment import send_low_stock_alerts
     from omni.inventory.services.reservations import expire_reservations
     from omni.payment.services.online import reconcile_top_ups
     from omni.payment.services.refunds import retry_pending_refunds
@@ -92,6 +93,9 @@ def _reconcile_payments(last: list[float]) -> None:
     released = expire_reservations()
     if released:
         log.info("stock reservations expired and released: %s", released)
+    low = send_low_stock_alerts()
+    if low:
+        log.info("low-stock notices sent: %s", low)
     alerts = send_credit_alerts()
     if any(alerts.values()):
         log.info("credit alerts sent: %s", alerts)
