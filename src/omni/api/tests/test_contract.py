@@ -249,3 +249,48 @@ def test_text_that_only_looks_like_nul_is_accepted(staff_api, raw):
     res = send(staff_api, "post", "/catalog/units", body)
     assert res.status_code == 201, res.content
     assert "\x00" not in res.json()["name"]
+
+
+def test_no_two_schemas_share_a_name():
+    """django-ninja names OpenAPI components by class name: two different classes with one
+    name (a party `NoteIn` and a credit `NoteIn`) would silently publish one of them for
+    both routes, and the contract would lie about the other."""
+    from pydantic import BaseModel
+
+    from omni.api.v1 import api
+
+    seen: dict[str, set[str]] = {}
+    walked: set[int] = set()
+
+    def walk(model) -> None:
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return
+        if id(model) in walked:
+            return
+        walked.add(id(model))
+        seen.setdefault(model.__name__, set()).add(f"{model.__module__}.{model.__qualname__}")
+        for field in model.model_fields.values():
+            for arg in getattr(field.annotation, "__args__", ()) or ():
+                walk(arg)
+            walk(field.annotation)
+
+    def routers(router):
+        yield router
+        for entry in router._routers:
+            child = entry[1]
+            yield from routers(child)
+
+    for entry in api._routers:
+        top = entry[1]
+        for router in routers(top):
+            for path_view in router.path_operations.values():
+                for op in path_view.operations:
+                    for model in op.models:
+                        walk(model)
+                    for response in op.response_models.values():
+                        walk(response)
+    # ninja's own parameter wrappers (PathParams, BodyParams…) are never published by name
+    clashes = {
+        name: sorted(w) for name, w in seen.items() if len(w) > 1 and not name.endswith("Params")
+    }
+    assert not clashes, clashes

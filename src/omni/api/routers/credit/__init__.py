@@ -150,11 +150,11 @@ class TemporaryIn(Input):
     manager_id: Id | None = None
 
 
-class NoteIn(Input):
+class TemporaryNoteIn(Input):
     note: Note = ""
 
 
-class ReasonIn(Input):
+class TemporaryReasonIn(Input):
     note: Reason
 
 
@@ -244,7 +244,7 @@ def get_temporary(request: HttpRequest, credit_id: QueryId):
     response={200: TemporaryOut, **ERRORS},
     summary="Approve a temporary credit: the amount is granted until its expiry date",
 )
-def approve_temporary(request: HttpRequest, credit_id: QueryId, payload: NoteIn):
+def approve_temporary(request: HttpRequest, credit_id: QueryId, payload: TemporaryNoteIn):
     actor = request_actor(request)
     return temporary_out(
         temporary.approve_temporary_credit(actor=actor, credit_id=credit_id, note=payload.note)
@@ -256,7 +256,7 @@ def approve_temporary(request: HttpRequest, credit_id: QueryId, payload: NoteIn)
     response={200: TemporaryOut, **ERRORS},
     summary="Reject a temporary credit request",
 )
-def reject_temporary(request: HttpRequest, credit_id: QueryId, payload: ReasonIn):
+def reject_temporary(request: HttpRequest, credit_id: QueryId, payload: TemporaryReasonIn):
     actor = request_actor(request)
     return temporary_out(
         temporary.reject_temporary_credit(actor=actor, credit_id=credit_id, note=payload.note)
@@ -278,7 +278,7 @@ def cancel_temporary(request: HttpRequest, credit_id: QueryId):
     response={200: TemporaryOut, **ERRORS},
     summary="End an active temporary credit now and take back what is unused",
 )
-def revoke_temporary(request: HttpRequest, credit_id: QueryId, payload: ReasonIn):
+def revoke_temporary(request: HttpRequest, credit_id: QueryId, payload: TemporaryReasonIn):
     actor = request_actor(request)
     return temporary_out(
         temporary.revoke_temporary_credit(actor=actor, credit_id=credit_id, note=payload.note)

@@ -38,7 +38,7 @@ ClassCode = code_of("party.CustomerClass", examples=["L1"])
 LimitedBy = Literal["order", "balance", "ratio", "max_amount", "no_account"]
 
 
-class StepIn(Input):
+class AutoPayStepIn(Input):
     account_type: AccountTypeCode
     max_ratio: Int(ge=1, le=100) | None = Field(  # type: ignore[valid-type]
         None, description="at most this percent of the order amount"
@@ -46,15 +46,15 @@ class StepIn(Input):
     max_amount: PositiveAmount | None = Field(None, description="at most this many yuan")
 
 
-class RuleIn(Input):
+class AutoPayRuleIn(Input):
     org_id: Id
     customer_class: ClassCode | None = Field(  # type: ignore[valid-type]
         None, description="a customer class code; null: the organisation's default rule"
     )
-    steps: Annotated[list[StepIn], Field(min_length=1, max_length=autopay.MAX_STEPS)]
+    steps: Annotated[list[AutoPayStepIn], Field(min_length=1, max_length=autopay.MAX_STEPS)]
 
 
-class StepOut(Schema):
+class AutoPayStepOut(Schema):
     position: int
     account_type: str
     account_type_name: str
@@ -62,29 +62,29 @@ class StepOut(Schema):
     max_amount: str | None
 
 
-class RuleOut(Schema):
+class AutoPayRuleOut(Schema):
     id: int
     org_id: int
     org_name: str
     customer_class: str | None
     customer_class_name: str
-    steps: list[StepOut]
+    steps: list[AutoPayStepOut]
     description: str
     updated_by: str
     updated_at: dt.datetime
 
 
-class RuleFilter(PageIn):
+class AutoPayRuleFilter(PageIn):
     org_id: QueryId | None = None
     customer_class: ClassCode | None = None  # type: ignore[valid-type]
 
 
-class PlanIn(Input):
+class AutoPayPlanIn(Input):
     customer_id: Id
     amount: PositiveAmount
 
 
-class PlanLineOut(Schema):
+class AutoPayPlanLineOut(Schema):
     account_type: str
     account_type_name: str
     account_id: int | None
@@ -94,7 +94,7 @@ class PlanLineOut(Schema):
     limited_by: LimitedBy
 
 
-class PlanRuleOut(Schema):
+class AutoPayPlanRuleOut(Schema):
     id: int | None
     org_id: int | None
     org_name: str
@@ -105,14 +105,14 @@ class PlanRuleOut(Schema):
     description: str
 
 
-class PlanOut(Schema):
+class AutoPayPlanOut(Schema):
     customer_id: int
     amount: str
     currency: str
     paid: str
     shortfall: str
-    lines: list[PlanLineOut]
-    rule: PlanRuleOut
+    lines: list[AutoPayPlanLineOut]
+    rule: AutoPayPlanRuleOut
 
 
 def rule_out(rule) -> dict:
@@ -143,10 +143,10 @@ def rule_out(rule) -> dict:
 
 @router.get(
     "/autopay-rules",
-    response={200: Page[RuleOut], **ERRORS},
+    response={200: Page[AutoPayRuleOut], **ERRORS},
     summary="Auto-pay rules (自动支付规则), with the rules of the organisations above",
 )
-def list_autopay_rules(request: HttpRequest, filters: Query[RuleFilter]):
+def list_autopay_rules(request: HttpRequest, filters: Query[AutoPayRuleFilter]):
     qs = selectors.list_autopay_rules(request_actor(request))
     qs = narrow(qs, filters, org_id="org_id", customer_class="customer_class__code")
     return paginate(qs, filters, item=rule_out)
@@ -154,10 +154,10 @@ def list_autopay_rules(request: HttpRequest, filters: Query[RuleFilter]):
 
 @router.put(
     "/autopay-rules",
-    response={200: RuleOut, **ERRORS},
+    response={200: AutoPayRuleOut, **ERRORS},
     summary="Create or replace the auto-pay rule of an organisation and customer class",
 )
-def set_autopay_rule(request: HttpRequest, payload: RuleIn):
+def set_autopay_rule(request: HttpRequest, payload: AutoPayRuleIn):
     actor = request_actor(request)
     rule = autopay.set_autopay_rule(
         actor=actor,
@@ -170,7 +170,7 @@ def set_autopay_rule(request: HttpRequest, payload: RuleIn):
 
 @router.get(
     "/autopay-rules/{autopay_rule_id}",
-    response={200: RuleOut, **ERRORS},
+    response={200: AutoPayRuleOut, **ERRORS},
     summary="An auto-pay rule",
 )
 def get_autopay_rule(request: HttpRequest, autopay_rule_id: QueryId):
@@ -189,10 +189,10 @@ def delete_autopay_rule(request: HttpRequest, autopay_rule_id: QueryId):
 
 @router.post(
     "/autopay/plan",
-    response={200: PlanOut, **ERRORS},
+    response={200: AutoPayPlanOut, **ERRORS},
     summary="How an order of this amount would be paid from the customer's accounts now",
 )
-def plan_payment(request: HttpRequest, payload: PlanIn):
+def plan_payment(request: HttpRequest, payload: AutoPayPlanIn):
     plan = autopay.plan_payment(
         actor=request_actor(request), customer_id=payload.customer_id, amount=payload.amount
     )
