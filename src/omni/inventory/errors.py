@@ -18,6 +18,11 @@ duplicate_code         409   a warehouse code already in use
 same_warehouse         409   a transfer to the warehouse it comes from
 transfer_closed        409   receiving or closing a transfer that is no longer open
 over_receipt           409   receiving more than is still in transit on a line
+sold_out               409   a flash sale's pool is empty
+limit_reached          409   the customer's flash-sale limit would be exceeded
+not_started            409   reserving before the sale starts
+ended                  409   reserving after the sale ends
+invalid_sale           422   a flash sale without name, quantity or limit, or ending first
 =====================  ====  ===========================================================
 """
 
@@ -58,4 +63,13 @@ SameWarehouse = coded(
 TransferClosed = coded(Conflict, "transfer_closed", _("This transfer is no longer open."))
 OverReceipt = coded(
     Conflict, "over_receipt", _("More is received than was shipped and is still in transit.")
+)
+SoldOut = coded(Conflict, "sold_out", _("Sold out."))
+LimitReached = coded(Conflict, "limit_reached", _("You have reached the limit for this sale."))
+NotStarted = coded(Conflict, "not_started", _("This sale has not started yet."))
+Ended = coded(Conflict, "ended", _("This sale has ended."))
+InvalidSale = coded(
+    InvalidInput,
+    "invalid_sale",
+    _("A sale needs a name, a quantity, a per-customer limit and an end after its start."),
 )

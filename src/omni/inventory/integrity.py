@@ -9,8 +9,16 @@ from django.db.models import F, Sum
 
 from omni.kernel.integrity import Finding, integrity_check
 
-from .models import Move, ReservationLine, Stock
-from .types import ReservationStatus
+from .models import (
+    FlashBucket,
+    FlashClaim,
+    FlashReservation,
+    FlashSale,
+    Move,
+    ReservationLine,
+    Stock,
+)
+from .types import FlashStatus, ReservationStatus
 
 
 @integrity_check("inventory.on_hand_matches_moves")
@@ -53,3 +61,46 @@ def available_not_negative() -> Iterable[Finding]:
         yield Finding(
             "inventory.available_not_negative", f"inventory.stock:{pk}", f"on hand {on_hand}"
         )
+
+
+@integrity_check("inventory.flash_pools_balanced")
+def flash_pools_balanced() -> Iterable[Finding]:
+    """Each flash sale's pool plus what is reserved or sold is its quantity (never
+    oversold), and each customer's claim is what it holds."""
+    live = (FlashStatus.RESERVED, FlashStatus.PAID)
+    pools = dict(
+        FlashBucket.objects.values("sale_id")
+        .annotate(s=Sum("remaining"))
+        .values_list("sale_id", "s")
+    )
+    held = dict(
+        FlashReservation.objects.filter(status__in=live)
+        .values("sale_id")
+        .annotate(s=Sum("quantity"))
+        .values_list("sale_id", "s")
+    )
+    for pk, quantity in FlashSale.objects.values_list("pk", "quantity"):
+        if (pools.get(pk) or 0) + (held.get(pk) or 0) != quantity:
+            yield Finding(
+                "inventory.flash_pools_balanced",
+                f"inventory.flashsale:{pk}",
+                f"pool {pools.get(pk) or 0} + held {held.get(pk) or 0} != {quantity}",
+            )
+    claims = {
+        (s, c): q
+        for s, c, q in FlashClaim.objects.values_list("sale_id", "customer_id", "quantity")
+    }
+    holding = {
+        (s, c): q
+        for s, c, q in FlashReservation.objects.filter(status__in=live)
+        .values("sale_id", "customer_id")
+        .annotate(q=Sum("quantity"))
+        .values_list("sale_id", "customer_id", "q")
+    }
+    for key in sorted(set(claims) | set(holding)):
+        if claims.get(key, 0) != holding.get(key, 0):
+            yield Finding(
+                "inventory.flash_pools_balanced",
+                f"inventory.flashsale:{key[0]}",
+                f"customer {key[1]} claims {claims.get(key, 0)} but holds {holding.get(key, 0)}",
+            )

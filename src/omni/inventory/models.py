@@ -9,7 +9,14 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import F, Q
 
-from .types import MoveKind, ReservationStatus, TransferStatus, WarehouseKind, WarehouseStatus
+from .types import (
+    FlashStatus,
+    MoveKind,
+    ReservationStatus,
+    TransferStatus,
+    WarehouseKind,
+    WarehouseStatus,
+)
 
 
 class Warehouse(models.Model):
@@ -181,3 +188,73 @@ class ReorderRule(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["warehouse", "sku"], name="inventory_reorder_one_rule")
         ]
+
+
+class FlashSale(models.Model):
+    """秒杀: a pool of one SKU set aside from a warehouse's stock (an inventory reservation),
+    sold between two instants with a per-customer limit. The pool is split into `buckets`
+    rows so that many buyers do not queue on one hot row; the total never oversells because
+    each bucket is guarded and their sum is the pool."""
+
+    org = models.ForeignKey("tenancy.Organization", on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=100)
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
+    sku = models.ForeignKey("catalog.Sku", on_delete=models.PROTECT, related_name="+")
+    quantity = models.BigIntegerField()
+    per_customer_limit = models.BigIntegerField()
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    pay_within_seconds = models.PositiveIntegerField(default=900)
+    buckets = models.PositiveSmallIntegerField(default=1)
+    reservation = models.ForeignKey(
+        Reservation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class FlashBucket(models.Model):
+    sale = models.ForeignKey(FlashSale, on_delete=models.CASCADE, related_name="pool")
+    index = models.PositiveSmallIntegerField()
+    remaining = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["sale", "index"], name="inventory_flash_bucket_one"),
+            models.CheckConstraint(
+                condition=Q(remaining__gte=0), name="inventory_flash_bucket_not_negative"
+            ),
+        ]
+
+
+class FlashClaim(models.Model):
+    """How much one customer holds of a sale (reserved or paid): the per-customer limit is
+    one guarded row per customer, whatever bucket the units came from."""
+
+    sale = models.ForeignKey(FlashSale, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey("party.Customer", on_delete=models.PROTECT, related_name="+")
+    quantity = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["sale", "customer"], name="inventory_flash_claim_one"),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=0), name="inventory_flash_claim_not_negative"
+            ),
+        ]
+
+
+class FlashReservation(models.Model):
+    sale = models.ForeignKey(FlashSale, on_delete=models.PROTECT, related_name="reservations")
+    customer = models.ForeignKey("party.Customer", on_delete=models.PROTECT, related_name="+")
+    parts = models.JSONField(default=dict)  # bucket index → quantity taken from it
+    quantity = models.BigIntegerField()
+    status = models.CharField(
+        max_length=16, choices=FlashStatus.choices, default=FlashStatus.RESERVED
+    )
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "expires_at"])]

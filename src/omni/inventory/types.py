@@ -40,3 +40,10 @@ class TransferStatus(models.TextChoices):
     PARTLY_RECEIVED = "partly_received", _("Partly received")  # 部分收货
     RECEIVED = "received", _("Received")  # 已收货
     CLOSED_SHORT = "closed_short", _("Closed with a discrepancy")  # 差异关闭
+
+
+class FlashStatus(models.TextChoices):
+    RESERVED = "reserved", _("Reserved, awaiting payment")  # 待支付
+    PAID = "paid", _("Paid")  # 已支付
+    EXPIRED = "expired", _("Expired, returned to the pool")  # 超时释放
+    CANCELLED = "cancelled", _("Cancelled")  # 已取消

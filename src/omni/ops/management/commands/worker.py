@@ -78,6 +78,7 @@ def _reconcile_payments(last: list[float]) -> None:
     last[0] = time.monotonic()
     from omni.credit.services.alerts import send_credit_alerts
     from omni.credit.services.temporary import expire_due
+    from omni.inventory.services.flash import expire_flash_reservations
     from omni.inventory.services.replenishment import send_low_stock_alerts
     from omni.inventory.services.reservations import expire_reservations
     from omni.payment.services.online import reconcile_top_ups
@@ -90,7 +91,7 @@ def _reconcile_payments(last: list[float]) -> None:
     expired = expire_due()
     if expired["expired"] or expired["withdrawn_fen"]:
         log.info("temporary credit: %s", expired)
-    released = expire_reservations()
+    released = expire_reservations() + expire_flash_reservations()
     if released:
         log.info("stock reservations expired and released: %s", released)
     low = send_low_stock_alerts()
