@@ -7,7 +7,11 @@ account, two posting rows and an audit row):
   (b) spread: 16 writers debiting 10,000 customer accounts picked at random.
 Raw limits, same run, same database, same threads and connections:
   raw hot UPDATE: committed ``UPDATE bench_hot SET v = v + 1 WHERE id = 1``;
-  raw INSERT: committed single-row ``INSERT INTO bench_rows``.
+  raw INSERT: committed single-row ``INSERT INTO bench_rows``;
+each as a transaction block (BEGIN, statement, COMMIT: the aims' baseline) and, since on
+PostgreSQL one entry is one `ledger_post(...)` statement committed on its own
+(autocommit), also as one autocommitted statement: the stricter baseline (`*_autocommit`).
+Commit durability is the same everywhere (no session setting is changed).
 Aim (issue 14): hot >= 50 % of raw hot UPDATE, spread >= 25 % of raw INSERT.
 Balance read: `selectors.get_balance` on an account with 1,000 postings and on one with
 1,000,000 postings (PostgreSQL: filled with generate_series), mean of 500 reads each.
@@ -124,6 +128,16 @@ def _raw_insert() -> None:
         cur.execute("INSERT INTO bench_rows (a, b) VALUES (%s, %s)", [random.randrange(10**6), 1])
 
 
+def _raw_update_autocommit() -> None:
+    with connection.cursor() as cur:
+        cur.execute("UPDATE bench_hot SET v = v + 1 WHERE id = 1")
+
+
+def _raw_insert_autocommit() -> None:
+    with connection.cursor() as cur:
+        cur.execute("INSERT INTO bench_rows (a, b) VALUES (%s, %s)", [random.randrange(10**6), 1])
+
+
 def _debit(account: int, bank: int) -> None:
     post_entry(
         actor=SYSTEM,
@@ -208,6 +222,8 @@ def run(
     try:
         raw_update = hammer(_raw_update, writers, seconds)
         raw_insert = hammer(_raw_insert, writers, seconds)
+        raw_update_auto = hammer(_raw_update_autocommit, writers, seconds)
+        raw_insert_auto = hammer(_raw_insert_autocommit, writers, seconds)
         hot_run = hammer(lambda: _debit(hot, bank), writers, seconds)
         spread_run = hammer(lambda: _debit(random.choice(spread), bank), writers, seconds)
     finally:
@@ -228,11 +244,17 @@ def run(
         "seconds": seconds,
         "raw_hot_update_per_second": raw_update["per_second"],
         "raw_insert_per_second": raw_insert["per_second"],
+        "raw_hot_update_autocommit_per_second": raw_update_auto["per_second"],
+        "raw_insert_autocommit_per_second": raw_insert_auto["per_second"],
         "hot_postings_per_second": hot_run["per_second"],
         "spread_postings_per_second": spread_run["per_second"],
         "spread_accounts": len(spread),
         "hot_ratio": round(hot_run["per_second"] / raw_update["per_second"], 3),
         "spread_ratio": round(spread_run["per_second"] / raw_insert["per_second"], 3),
+        "hot_ratio_autocommit": round(hot_run["per_second"] / raw_update_auto["per_second"], 3),
+        "spread_ratio_autocommit": round(
+            spread_run["per_second"] / raw_insert_auto["per_second"], 3
+        ),
         "balance_read_ms": {
             f"{Posting.objects.filter(account_id=small).count()} postings": round(read_small, 3),
             f"{Posting.objects.filter(account_id=large).count()} postings": round(read_large, 3),
