@@ -121,12 +121,13 @@ def _claim(sale: FlashSale, customer_id: int, quantity: int) -> None:
 
 
 def _take(sale: FlashSale, customer_id: int, quantity: int) -> dict[str, int]:
-    """Take `quantity` from the pool, from the customer's bucket onwards; {} when it
-    cannot be had in full (whatever was taken is rolled back with the transaction)."""
+    """Take `quantity` from the pool, from the bucket after the customer's own (found
+    short) onwards; {} when it cannot be had in full (whatever was taken is rolled
+    back with the transaction)."""
     n = sale.buckets
     start = customer_id % n
     with connection.cursor() as cur:
-        for step in range(n):  # the usual case: one bucket holds it all
+        for step in range(1, n):  # the usual case: one bucket holds it all
             index = (start + step) % n
             cur.execute(_TAKE, [quantity, sale.pk, index, quantity])
             if cur.fetchone() is not None:
@@ -176,16 +177,30 @@ def reserve_flash(
         raise errors.Ended(details={"ends_at": sale.ends_at.isoformat()})
     with transaction.atomic():
         _claim(sale, customer, units)
-        parts = _take(sale, customer, units)
-        if not parts:
-            raise errors.SoldOut(details={"sale_id": sale.pk})
-        return FlashReservation.objects.create(
+        first = customer % sale.buckets
+        # the reservation row first and the pool row last: the hot row's lock is held only
+        # from its update to the commit, as in a bare conditional update
+        reservation = FlashReservation.objects.create(
             sale=sale,
             customer_id=customer,
-            parts=parts,
+            parts={str(first): units},
             quantity=units,
             expires_at=now + dt.timedelta(seconds=sale.pay_within_seconds),
         )
+        if _take_from(sale.pk, first, units):
+            return reservation
+        parts = _take(sale, customer, units)
+        if not parts:
+            raise errors.SoldOut(details={"sale_id": sale.pk})
+        FlashReservation.objects.filter(pk=reservation.pk).update(parts=parts)
+        reservation.parts = parts
+        return reservation
+
+
+def _take_from(sale_id: int, index: int, quantity: int) -> bool:
+    with connection.cursor() as cur:
+        cur.execute(_TAKE, [quantity, sale_id, index, quantity])
+        return cur.fetchone() is not None
 
 
 def _give_back(reservation: FlashReservation) -> None:
