@@ -23,6 +23,11 @@ limit_reached          409   the customer's flash-sale limit would be exceeded
 not_started            409   reserving before the sale starts
 ended                  409   reserving after the sale ends
 invalid_sale           422   a flash sale without name, quantity or limit, or ending first
+sku_locked             409   moving or counting a SKU an open count holds
+count_closed           409   acting on a count that is approved or cancelled
+already_counted        409   a counter entering a line twice in one round
+count_incomplete       409   approving with lines uncounted or counters disagreeing
+own_count              409   approving a count one took part in (four eyes)
 =====================  ====  ===========================================================
 """
 
@@ -73,3 +78,14 @@ InvalidSale = coded(
     "invalid_sale",
     _("A sale needs a name, a quantity, a per-customer limit and an end after its start."),
 )
+SkuLocked = coded(
+    Conflict, "sku_locked", _("These SKUs are being counted: no moves until the count ends.")
+)
+CountClosed = coded(Conflict, "count_closed", _("This count is no longer open."))
+AlreadyCounted = coded(
+    Conflict, "already_counted", _("You have already counted this line in this round.")
+)
+CountIncomplete = coded(
+    Conflict, "count_incomplete", _("Some lines are not counted or their counters disagree.")
+)
+OwnCount = coded(Conflict, "own_count", _("A count is approved by someone who did not count."))

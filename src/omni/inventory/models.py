@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import F, Q
 
 from .types import (
+    CountKind,
+    CountStatus,
     FlashStatus,
     MoveKind,
     ReservationStatus,
@@ -258,3 +260,60 @@ class FlashReservation(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["status", "expires_at"])]
+
+
+class StockCount(models.Model):
+    """盘点: the counted SKUs of a warehouse are locked (no moves, no other count) from the
+    start until it is approved or cancelled; counters count blind (they never see the book
+    quantity); lines where counters disagree are counted again; approval posts each
+    difference as a move of kind count."""
+
+    org = models.ForeignKey("tenancy.Organization", on_delete=models.PROTECT, related_name="+")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=CountKind.choices)
+    status = models.CharField(
+        max_length=16, choices=CountStatus.choices, default=CountStatus.COUNTING
+    )
+    note = models.CharField(max_length=200, blank=True)
+    created_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.CharField(max_length=150, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+
+class CountLine(models.Model):
+    count = models.ForeignKey(StockCount, on_delete=models.CASCADE, related_name="lines")
+    stock = models.ForeignKey(Stock, on_delete=models.PROTECT, related_name="+")
+    book = models.BigIntegerField(help_text="on hand when the count started")
+    counted = models.BigIntegerField(null=True, blank=True, help_text="the agreed count")
+    round = models.PositiveSmallIntegerField(default=1)  # 2, 3 … after a recount request
+
+
+class CountEntry(models.Model):
+    """One counter's figure for a line in a round (round 2 = the recount)."""
+
+    line = models.ForeignKey(CountLine, on_delete=models.CASCADE, related_name="entries")
+    counter = models.CharField(max_length=150)
+    round = models.PositiveSmallIntegerField(default=1)
+    quantity = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["line", "counter", "round"], name="inventory_count_entry_one"
+            )
+        ]
+
+
+class CountLock(models.Model):
+    """A SKU of a warehouse locked by an open count (one count at a time)."""
+
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="+")
+    sku = models.ForeignKey("catalog.Sku", on_delete=models.CASCADE, related_name="+")
+    count = models.ForeignKey(StockCount, on_delete=models.CASCADE, related_name="locks")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["warehouse", "sku"], name="inventory_count_lock_one")
+        ]

@@ -47,3 +47,15 @@ class FlashStatus(models.TextChoices):
     PAID = "paid", _("Paid")  # 已支付
     EXPIRED = "expired", _("Expired, returned to the pool")  # 超时释放
     CANCELLED = "cancelled", _("Cancelled")  # 已取消
+
+
+class CountKind(models.TextChoices):
+    FULL = "full", _("Full count")  # 全盘
+    PARTIAL = "partial", _("Partial count")  # 抽盘
+    QUICK = "quick", _("Quick count")  # 门店快速盘点
+
+
+class CountStatus(models.TextChoices):
+    COUNTING = "counting", _("Counting")  # 盘点中
+    APPROVED = "approved", _("Approved, variance posted")  # 已审核
+    CANCELLED = "cancelled", _("Cancelled")  # 已取消

@@ -22,7 +22,16 @@ from ..models import Move, Reservation, ReservationLine, Stock
 from ..scoping import warehouses_q
 from ..types import MoveKind, ReservationStatus
 from . import _rows
-from .stock import StockLine, _move, facts_for, plan_take, shortfall, to_units, warehouse_for
+from .stock import (
+    StockLine,
+    _move,
+    facts_for,
+    plan_take,
+    refuse_locked,
+    shortfall,
+    to_units,
+    warehouse_for,
+)
 
 CREATE = "inventory.reservation.create"
 RELEASE = "inventory.reservation.release"
@@ -55,6 +64,8 @@ def reserve(
     stock_lines = [StockLine(x.sku_id, x.quantity, x.batch) for x in lines]
     facts = facts_for(stock_lines)
     warehouses = {x.warehouse_id: warehouse_for(actor, x.warehouse_id, CREATE) for x in lines}
+    for warehouse_id in warehouses:
+        refuse_locked(warehouse_id, {x.sku_id for x in lines if x.warehouse_id == warehouse_id})
     wanted = [to_units(x.quantity, facts[x.sku_id].places, index=i) for i, x in enumerate(lines)]
     if open_one is not None:
         demand: dict[tuple[int, int], int] = {}

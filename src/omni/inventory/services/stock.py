@@ -7,7 +7,7 @@ first-expiring-first (FEFO) from batches that have not expired."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -20,7 +20,7 @@ from omni.kernel import audit, clock
 from omni.kernel.actors import Actor
 
 from .. import errors
-from ..models import Batch, Move, Stock, Warehouse
+from ..models import Batch, CountLock, Move, Stock, Warehouse
 from ..scoping import warehouses_q
 from ..types import MoveKind, WarehouseStatus
 from . import _rows
@@ -72,6 +72,22 @@ def warehouse_for(actor: Actor, warehouse_id: int, permission: str) -> Warehouse
     if warehouse.status != WarehouseStatus.ACTIVE:
         raise errors.WarehouseClosed(details={"warehouse_id": warehouse_id})
     return warehouse
+
+
+def locked(warehouse_id: int, sku_ids: Iterable[int]) -> list[int]:
+    """The SKUs among `sku_ids` an open stock count holds in this warehouse."""
+    return sorted(
+        CountLock.objects.filter(warehouse_id=warehouse_id, sku_id__in=list(sku_ids)).values_list(
+            "sku_id", flat=True
+        )
+    )
+
+
+def refuse_locked(warehouse_id: int, sku_ids: Iterable[int]) -> None:
+    """No receipt, issue or reservation touches a SKU while it is being counted."""
+    held = locked(warehouse_id, sku_ids)
+    if held:
+        raise errors.SkuLocked(details={"sku_ids": held})
 
 
 def facts_for(lines: Sequence[StockLine]) -> dict[int, SkuFacts]:
@@ -170,6 +186,7 @@ def _receive(
     if not lines:
         raise errors.InvalidQuantity(details={"lines": 0})
     facts = facts_for(lines)
+    refuse_locked(warehouse.pk, facts)
     planned = []
     for index, line in enumerate(lines):
         fact = facts[line.sku_id]
@@ -269,6 +286,7 @@ def _issue(
     if not lines:
         raise errors.InvalidQuantity(details={"lines": 0})
     facts = facts_for(lines)
+    refuse_locked(warehouse.pk, facts)
     steps: list[tuple[int, int]] = []
     short = []
     for index, line in enumerate(lines):
