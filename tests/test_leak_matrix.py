@@ -63,6 +63,7 @@ SCOPED_PREFIXES = (
     "/api/v1/ledger/",
     "/api/v1/payment/",
     "/api/v1/credit/",
+    "/api/v1/inventory/",
 )
 # Enterprise-wide master data: guarded by functional permissions only (one enterprise group
 # per deployment; every sales organisation sells the same catalogue).
@@ -185,7 +186,29 @@ def foreign_objects(world) -> dict[str, str]:
         customer_class="L1",
         steps=[{"account_type": "cash"}],
     )
+    from omni.catalog.tests.factories import make_product
+    from omni.inventory.services.reservations import ReserveLine, reserve
+    from omni.inventory.services.stock import StockLine, receive
+    from omni.inventory.services.warehouses import create_warehouse
+
+    south_warehouse = create_warehouse(
+        actor=SYSTEM,
+        org_id=world.south_sales.pk,
+        code="WH-S",
+        name="南方饮品广州仓",
+        kind="central",
+    )
+    water = make_product(world.group, "LEAK-WATER").skus.get()
+    receive(actor=SYSTEM, warehouse_id=south_warehouse.pk, lines=[StockLine(water.pk, 50)])
+    south_reservation = reserve(
+        actor=SYSTEM,
+        source_type="order",
+        source_id="南方饮品-SO-1",
+        lines=[ReserveLine(south_warehouse.pk, water.pk, 5)],
+    )
     return {
+        "warehouse_id": str(south_warehouse.pk),
+        "reservation_id": str(south_reservation.pk),
         "autopay_rule_id": str(south_rule.pk),
         "credit_id": str(south_credit.pk),
         "top_up_id": str(south_top_up.pk),
@@ -268,6 +291,8 @@ BODIES = {
         "month": "2026-01",
         "resolution": "leak",
     },
+    ("post", "/api/v1/inventory/reservations/{reservation_id}/release"): lambda w: None,
+    ("post", "/api/v1/inventory/reservations/{reservation_id}/issue"): lambda w: None,
 }
 
 
@@ -383,6 +408,8 @@ PAGE_OBJECTS = {
     "funds/top-ups/": "top_up_id",
     "funds/entries/": "entry_id",
     "credit/temporary/": "credit_id",
+    "inventory/warehouses/": "warehouse_id",
+    "inventory/reservations/": "reservation_id",
 }
 PAGE_EXCLUDED = {
     # url pattern prefix -> reason

@@ -71,6 +71,21 @@ CREDIT_ALL = ["credit.limit.view", "credit.limit.edit", "credit.limit.export"]
 # 临时信用: reps and sales admins request it, finance approves (never their own request)
 TEMPORARY_REQUEST = ["credit.temporary.view", "credit.temporary.request"]
 TEMPORARY_APPROVE = ["credit.temporary.view", "credit.temporary.approve", "credit.temporary.export"]
+# 库存: the warehouse keeper moves stock and releases reservations; sales admins reserve
+INVENTORY_READ = [
+    "inventory.warehouse.view",
+    "inventory.stock.view",
+    "inventory.reservation.view",
+]
+INVENTORY_KEEPER = [
+    *INVENTORY_READ,
+    "inventory.warehouse.export",
+    "inventory.stock.receive",
+    "inventory.stock.issue",
+    "inventory.stock.adjust",
+    "inventory.stock.export",
+    "inventory.reservation.release",
+]
 # What every staff member who looks at products may also look at: the reference lists.
 CATALOG_READ = ["catalog.product.view", "catalog.brand.view", "catalog.category.view"]
 ROLES = {
@@ -82,7 +97,9 @@ ROLES = {
         + CREDIT_ALL
         + TEMPORARY_REQUEST
         + ["credit.temporary.export", "system.audit.view", "system.audit.export"]
-        + ["payment.autopay.view"],
+        + ["payment.autopay.view"]
+        + INVENTORY_READ
+        + ["inventory.reservation.create"],
         False,
     ),
     "finance": (
@@ -104,12 +121,13 @@ ROLES = {
             "ledger.statement.resolve",
             *CREDIT_ALL,
             *TEMPORARY_APPROVE,
+            *INVENTORY_READ,
         ],
         False,
     ),
     "warehouse": (
         "仓管员",
-        [*CATALOG_READ, "catalog.unit.view", "party.customer.view"],
+        [*CATALOG_READ, "catalog.unit.view", "party.customer.view", *INVENTORY_KEEPER],
         False,
     ),
     "sales_rep": (

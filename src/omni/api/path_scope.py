@@ -128,6 +128,15 @@ def _ledger(getter: str) -> Lookup:
     return lookup
 
 
+def _inventory(getter: str) -> Lookup:
+    def lookup(actor: Actor, pk: int) -> None:
+        from omni.inventory import selectors
+
+        getattr(selectors, getter)(actor, pk)
+
+    return lookup
+
+
 PATH_OBJECTS: dict[str, Lookup] = {
     "customer_id": _customer,
     "application_id": _application,
@@ -151,6 +160,8 @@ PATH_OBJECTS: dict[str, Lookup] = {
     "autopay_rule_id": _autopay_rule,
     "credit_id": _temporary_credit,
     "notice_id": _notice,
+    "warehouse_id": _inventory("get_warehouse"),
+    "reservation_id": _inventory("get_reservation"),
 }
 NOT_OBJECTS: dict[str, str] = {
     "kind": "which list of a customer (contacts, addresses): not an object",

@@ -18,6 +18,7 @@ from .routers import (
     exports,
     health,
     imports,
+    inventory,
     ledger,
     notices,
     outbox,
@@ -70,5 +71,6 @@ api.add_router("/catalog", catalog.router, tags=["catalog"])
 api.add_router("/ledger", ledger.router, tags=["ledger"])
 api.add_router("/payment", payment.router, tags=["payment"])
 api.add_router("/credit", credit.router, tags=["credit"])
+api.add_router("/inventory", inventory.router, tags=["inventory"])
 api.add_router("/imports", imports.router, tags=["imports"])
 api.add_router("/exports", exports.router, tags=["exports"])

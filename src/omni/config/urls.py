@@ -14,6 +14,7 @@ urlpatterns = [
     path("access/", include("omni.web.access.urls")),
     path("funds/", include("omni.web.ledger.urls")),
     path("credit/", include("omni.web.credit.urls")),
+    path("inventory/", include("omni.web.inventory.urls")),
     path("payment/", include("omni.web.payment.urls")),
     path("", include("omni.web.urls")),
 ]

@@ -13,6 +13,7 @@ from omni.catalog.demo import load_catalog_demo
 from omni.catalog.models import AuthorisationRule, Category
 from omni.catalog.services.authorisation import create_authorisation_rule
 from omni.credit.demo import load_credit_demo
+from omni.inventory.demo import load_inventory_demo
 from omni.kernel.actors import Actor
 from omni.ledger.demo import load_ledger_demo
 from omni.party.demo import load_party_demo
@@ -56,6 +57,7 @@ def load_demo() -> DemoSummary:
     )
     summary.created["credit limits"] = load_credit_demo(actor=actor)
     summary.created["auto-pay rules"] = load_payment_demo(actor=actor, group_code="QQ")
+    summary.created["stock moves"] = load_inventory_demo(actor=actor)
     return summary
 
 

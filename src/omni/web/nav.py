@@ -40,6 +40,13 @@ class NavItem:
 NAV: tuple[NavItem, ...] = (
     NavItem("home", _("Workbench"), "home", "web:home"),
     NavItem("order", _("Order pool"), "order"),
+    NavItem(
+        "inventory",
+        _("Inventory"),
+        "inbox",
+        "inventory:home",
+        permission="inventory.stock.view|inventory.warehouse.view|inventory.reservation.view",
+    ),
     NavItem("fund", _("Fund pool"), "fund", "ledger:accounts", permission="ledger.account.view"),
     NavItem("expense", _("Expense pool"), "expense"),
     NavItem("invoice", _("Invoice pool"), "invoice"),

@@ -1,0 +1,295 @@
+"""Inventory API schemas. A quantity is a decimal string in the SKU's base unit ("24",
+"2.5"): at most 3 decimals (thousandths, where the unit allows fractions; a whole unit
+refuses a fraction with `invalid_quantity`), a JSON number is refused."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any
+
+from ninja import Field, Schema
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
+
+from ...pagination import PageIn
+from ...schemas import Id, Input, Int, QueryBool, QueryId, choices_of, line, name
+
+# A positive quantity: at most 12 integer digits and 3 decimals, no leading zeros, not 0.
+_POSITIVE = r"(0\.(00[1-9]|0[1-9][0-9]?|[1-9][0-9]{0,2})|[1-9][0-9]{0,11}(\.[0-9]{1,3})?)"
+POSITIVE_QUANTITY = rf"^{_POSITIVE}$"
+SIGNED_QUANTITY = rf"^-?{_POSITIVE}$"
+Quantity = Annotated[str, Field(pattern=POSITIVE_QUANTITY, examples=["24"])]
+SignedQuantity = Annotated[
+    str,
+    Field(
+        pattern=SIGNED_QUANTITY,
+        examples=["-2"],
+        description="signed: more (receipt) or less (issue) than on hand, never 0",
+    ),
+]
+BatchCode = Annotated[
+    str,
+    Field(
+        pattern=r"^([A-Za-z0-9][A-Za-z0-9._/-]{0,39})?$",
+        examples=["20260315A"],
+        description="a batch (lot) code; empty: none (batch-managed SKUs: first-expiring-first)",
+    ),
+]
+RegionCode = Annotated[str, Field(pattern=r"^[0-9]{6}([0-9]{3}){0,2}$", examples=["310115"])]
+WarehouseCode = Annotated[
+    str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$", examples=["WH-SH-01"])
+]
+KindLiteral = choices_of("inventory.Warehouse", "kind")
+WarehouseStatusLiteral = choices_of("inventory.Warehouse", "status")
+MoveKindLiteral = choices_of("inventory.Move", "kind")
+ReservationStatusLiteral = choices_of("inventory.Reservation", "status")
+MAX_LINES = 500
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _iso_date(value: Any) -> Any:
+    """A date is "YYYY-MM-DD" text, as the document says (not a number of seconds)."""
+    if isinstance(value, dt.date) or (isinstance(value, str) and _ISO_DATE.match(value)):
+        return value
+    raise PydanticCustomError("date_type", "Input should be a date (YYYY-MM-DD)")
+
+
+Day = Annotated[dt.date, BeforeValidator(_iso_date)]
+WarehouseName = name(100)
+Reason = name(200)
+DocumentId = name(64)
+SourceFilter = line(40)
+SourceIdFilter = line(64)
+
+
+# --- warehouses ---------------------------------------------------------------------------
+
+
+class WarehouseIn(Input):
+    org_id: Id
+    code: WarehouseCode
+    name: WarehouseName  # type: ignore[valid-type]
+    kind: KindLiteral  # type: ignore[valid-type]
+    customer_id: Id | None = None
+    district_code: RegionCode | None = None
+    coverage: list[RegionCode] = Field(default_factory=list, max_length=100)
+
+
+class WarehouseOut(Schema):
+    id: int
+    org_id: int
+    org_name: str
+    code: str
+    name: str
+    kind: KindLiteral  # type: ignore[valid-type]
+    customer_id: int | None
+    district_code: str
+    coverage: list[str]
+    status: WarehouseStatusLiteral  # type: ignore[valid-type]
+    created_at: dt.datetime
+
+
+class WarehouseFilter(PageIn):
+    org_id: QueryId | None = None
+    kind: KindLiteral | None = None  # type: ignore[valid-type]
+    status: WarehouseStatusLiteral | None = None  # type: ignore[valid-type]
+
+
+# --- stock and moves ----------------------------------------------------------------------
+
+
+class StockOut(Schema):
+    id: int
+    warehouse_id: int
+    warehouse_code: str
+    warehouse_name: str
+    sku_id: int
+    sku_code: str
+    sku_name: str
+    unit: str
+    batch: str
+    produced_on: dt.date | None
+    expires_on: dt.date | None
+    on_hand: str
+    reserved: str
+    available: str
+
+
+class StockFilter(PageIn):
+    warehouse_id: QueryId | None = None
+    sku_id: QueryId | None = None
+    low_only: QueryBool = Field(False, description="only rows with nothing available (≤ 0)")
+
+
+class MoveOut(Schema):
+    id: int
+    warehouse_id: int
+    warehouse_code: str
+    warehouse_name: str
+    sku_id: int
+    sku_code: str
+    sku_name: str
+    unit: str
+    batch: str
+    kind: MoveKindLiteral  # type: ignore[valid-type]
+    quantity: str
+    on_hand_after: str
+    source_type: str
+    source_id: str
+    memo: str
+    actor_name: str
+    business_date: dt.date
+    created_at: dt.datetime
+
+
+class MoveFilter(PageIn):
+    warehouse_id: QueryId | None = None
+    sku_id: QueryId | None = None
+    kind: MoveKindLiteral | None = None  # type: ignore[valid-type]
+    date_from: Day | None = None
+    date_to: Day | None = None
+    source_type: SourceFilter | None = None  # type: ignore[valid-type]
+    source_id: SourceIdFilter | None = None  # type: ignore[valid-type]
+
+
+class MovesOut(Schema):
+    warehouse_id: int
+    moves: list[MoveOut]
+
+
+class LineIn(Input):
+    sku_id: Id
+    quantity: Quantity
+    batch: BatchCode = ""
+
+
+class ReceiptLineIn(LineIn):
+    produced_on: Day | None = None
+    expires_on: Day | None = None
+
+
+Source = Annotated[str, Field(max_length=40, pattern=r"^([A-Za-z0-9][A-Za-z0-9._-]{0,39})?$")]
+SourceId = line(64)
+Memo = line(200)
+
+
+class ReceiptIn(Input):
+    """入库: every line goes in, or none (a new batch is created with its dates)."""
+
+    warehouse_id: Id
+    lines: list[ReceiptLineIn] = Field(min_length=1, max_length=MAX_LINES)
+    source_type: Source = ""
+    source_id: SourceId = ""
+    memo: Memo = ""
+
+
+class IssueIn(Input):
+    """出库 from what is available (not reserved): every line, or none."""
+
+    warehouse_id: Id
+    lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
+    source_type: Source = ""
+    source_id: SourceId = ""
+    memo: Memo = ""
+
+
+class StockAdjustmentIn(Input):
+    """库存调整: a signed quantity of one SKU (and batch) with a reason."""
+
+    warehouse_id: Id
+    sku_id: Id
+    quantity: SignedQuantity
+    batch: BatchCode = ""
+    reason: Reason  # type: ignore[valid-type]
+
+
+class AvailabilityQuery(Schema):
+    sku_id: QueryId | None = None
+    sku: (
+        Annotated[
+            str,
+            Field(
+                pattern=r"^[A-Za-z0-9._-]{1,40}$",
+                description="the SKU's code (any case), or its id when no SKU has that code",
+                examples=["QQ-WATER-550-1"],
+            ),
+        ]
+        | None
+    ) = None
+
+
+class WarehouseAvailabilityOut(Schema):
+    warehouse_id: int
+    warehouse_code: str
+    warehouse_name: str
+    status: WarehouseStatusLiteral  # type: ignore[valid-type]
+    on_hand: str
+    reserved: str
+    available: str
+
+
+class AvailabilityOut(Schema):
+    sku_id: int
+    sku_code: str
+    sku_name: str
+    unit: str
+    on_hand: str
+    reserved: str
+    available: str
+    warehouses: list[WarehouseAvailabilityOut]
+
+
+# --- reservations -------------------------------------------------------------------------
+
+
+class ReserveLineIn(Input):
+    warehouse_id: Id
+    sku_id: Id
+    quantity: Quantity
+    batch: BatchCode = ""
+
+
+class ReserveIn(Input):
+    """预占 for a source document: every line, or none. The same document asking again for
+    the same quantities gets its open reservation back."""
+
+    source_type: Annotated[
+        str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
+    ]
+    source_id: DocumentId  # type: ignore[valid-type]
+    lines: list[ReserveLineIn] = Field(min_length=1, max_length=MAX_LINES)
+    expires_in_minutes: Int(ge=1, le=43200) | None = Field(  # type: ignore[valid-type]
+        None, description="released by itself after this many minutes (at most 30 days)"
+    )
+
+
+class ReservationLineOut(Schema):
+    warehouse_id: int
+    warehouse_code: str
+    warehouse_name: str
+    sku_id: int
+    sku_code: str
+    sku_name: str
+    unit: str
+    batch: str
+    quantity: str
+
+
+class ReservationOut(Schema):
+    id: int
+    org_id: int
+    source_type: str
+    source_id: str
+    status: ReservationStatusLiteral  # type: ignore[valid-type]
+    expires_at: dt.datetime | None
+    created_by: str
+    created_at: dt.datetime
+    ended_at: dt.datetime | None
+    lines: list[ReservationLineOut]
+
+
+class ReservationFilter(PageIn):
+    status: ReservationStatusLiteral | None = None  # type: ignore[valid-type]
+    source_type: SourceFilter | None = None  # type: ignore[valid-type]
+    source_id: SourceIdFilter | None = None  # type: ignore[valid-type]
