@@ -23,7 +23,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Upper
 
 from omni.kernel import clock
 from omni.kernel.actors import Actor
@@ -601,3 +601,13 @@ def sku_facts(sku_ids: Iterable[int]) -> dict[int, SkuFacts]:
         pk: SkuFacts(pk, code, name, unit, 3 if fraction else 0, batch, expiry, serial, status)
         for pk, code, name, unit, fraction, batch, expiry, serial, status in rows
     }
+
+
+def sku_ids_by_code(codes: Iterable[str]) -> dict[str, int]:
+    """SKU ids by their code, matched as codes are (case-insensitive); absent when unknown.
+    Master data: no actor (stock and price sheets name SKUs by code)."""
+    wanted = {c.strip().upper(): c for c in codes if c and c.strip()}
+    if not wanted:
+        return {}
+    rows = Sku.objects.annotate(code_upper=Upper("code")).filter(code_upper__in=list(wanted))
+    return {wanted[u]: pk for u, pk in rows.values_list("code_upper", "pk")}
