@@ -171,22 +171,33 @@ def receive(
     """入库: add every line to the warehouse (new batches are created with their dates)."""
     actor.require("inventory.stock.receive")
     warehouse = warehouse_for(actor, warehouse_id, "inventory.stock.receive")
-    return _receive(actor, warehouse, lines, kind, source_type, source_id, memo)
+    return _receive(actor, warehouse, lines, Source(kind, source_type, source_id, memo))
 
 
-def _receive(
-    actor: Actor,
-    warehouse: Warehouse,
-    lines: Sequence[StockLine],
-    kind: str,
-    source_type: str,
-    source_id: str,
-    memo: str,
-) -> list[Move]:
+@dataclass(frozen=True, slots=True)
+class Source:
+    """What a set of moves comes from: their kind and the document."""
+
+    kind: str
+    type: str = ""
+    id: str = ""
+    memo: str = ""
+
+
+def _checked(warehouse: Warehouse, lines: Sequence[StockLine]) -> dict[int, SkuFacts]:
+    """The lines' SKUs, known and not being counted here."""
     if not lines:
         raise errors.InvalidQuantity(details={"lines": 0})
     facts = facts_for(lines)
     refuse_locked(warehouse.pk, facts)
+    return facts
+
+
+def _receive(
+    actor: Actor, warehouse: Warehouse, lines: Sequence[StockLine], src: Source
+) -> list[Move]:
+    kind, source_type, source_id, memo = src.kind, src.type, src.id, src.memo
+    facts = _checked(warehouse, lines)
     planned = []
     for index, line in enumerate(lines):
         fact = facts[line.sku_id]
@@ -271,22 +282,14 @@ def issue(
     with what is available."""
     actor.require("inventory.stock.issue")
     warehouse = warehouse_for(actor, warehouse_id, "inventory.stock.issue")
-    return _issue(actor, warehouse, lines, kind, source_type, source_id, memo)
+    return _issue(actor, warehouse, lines, Source(kind, source_type, source_id, memo))
 
 
 def _issue(
-    actor: Actor,
-    warehouse: Warehouse,
-    lines: Sequence[StockLine],
-    kind: str,
-    source_type: str,
-    source_id: str,
-    memo: str,
+    actor: Actor, warehouse: Warehouse, lines: Sequence[StockLine], src: Source
 ) -> list[Move]:
-    if not lines:
-        raise errors.InvalidQuantity(details={"lines": 0})
-    facts = facts_for(lines)
-    refuse_locked(warehouse.pk, facts)
+    kind, source_type, source_id, memo = src.kind, src.type, src.id, src.memo
+    facts = _checked(warehouse, lines)
     steps: list[tuple[int, int]] = []
     short = []
     for index, line in enumerate(lines):
@@ -326,9 +329,9 @@ def adjust(*, actor: Actor, warehouse_id: int, line: StockLine, reason: str) -> 
     fact = facts_for([line])[line.sku_id]
     units = to_units(line.quantity, fact.places, index=0, signed=True)
     warehouse = warehouse_for(actor, warehouse_id, "inventory.stock.adjust")
-    source = ("inventory.adjustment", "")
+    source = Source(MoveKind.ADJUSTMENT, "inventory.adjustment", "", text)
     with transaction.atomic():
         if units > 0:
-            return _receive(actor, warehouse, [line], MoveKind.ADJUSTMENT, *source, text)
+            return _receive(actor, warehouse, [line], source)
         positive = StockLine(line.sku_id, from_units(-units, fact.places), line.batch)
-        return _issue(actor, warehouse, [positive], MoveKind.ADJUSTMENT, *source, text)
+        return _issue(actor, warehouse, [positive], source)

@@ -20,7 +20,7 @@ from .. import errors
 from ..models import Stock, Transfer, TransferLine
 from ..scoping import warehouses_q
 from ..types import MoveKind, TransferStatus
-from .stock import StockLine, _issue, _receive, from_units, to_units, warehouse_for
+from .stock import Source, StockLine, _issue, _receive, from_units, to_units, warehouse_for
 
 SOURCE = "inventory.transfer"
 OPEN = (TransferStatus.IN_TRANSIT, TransferStatus.PARTLY_RECEIVED)
@@ -48,7 +48,7 @@ def ship_transfer(
         created_by=actor.name[:150],
     )
     moves = _issue(
-        actor, source, lines, MoveKind.TRANSFER_OUT, SOURCE, str(transfer.pk), transfer.memo
+        actor, source, lines, Source(MoveKind.TRANSFER_OUT, SOURCE, str(transfer.pk), transfer.memo)
     )
     rows = {
         pk: (sku, batch)
@@ -123,7 +123,7 @@ def receive_transfer(
         for line, units in wanted
     ]
     _receive(
-        actor, transfer.target, stock_lines, MoveKind.TRANSFER_IN, SOURCE, str(transfer.pk), ""
+        actor, transfer.target, stock_lines, Source(MoveKind.TRANSFER_IN, SOURCE, str(transfer.pk))
     )
     outstanding = any(
         shipped > got for shipped, got in transfer.lines.values_list("shipped", "received")
