@@ -64,6 +64,7 @@ SCOPED_PREFIXES = (
     "/api/v1/payment/",
     "/api/v1/credit/",
     "/api/v1/inventory/",
+    "/api/v1/flash-sales",
 )
 # Enterprise-wide master data: guarded by functional permissions only (one enterprise group
 # per deployment; every sales organisation sells the same catalogue).
@@ -92,6 +93,12 @@ def outsider(world) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+def clock_now():
+    from omni.kernel import clock
+
+    return clock.now()
 
 
 def south_entry_date():
@@ -206,7 +213,44 @@ def foreign_objects(world) -> dict[str, str]:
         source_id="南方饮品-SO-1",
         lines=[ReserveLine(south_warehouse.pk, water.pk, 5)],
     )
+    from omni.inventory.services.counts import start_count
+    from omni.inventory.services.flash import create_flash_sale, reserve_flash
+    from omni.inventory.services.transfers import ship_transfer
+
+    south_store = create_warehouse(
+        actor=SYSTEM,
+        org_id=world.south_sales.pk,
+        code="WH-S2",
+        name="南方饮品门店仓",
+        kind="store",
+    )
+    south_stock_transfer = ship_transfer(
+        actor=SYSTEM,
+        source_id=south_warehouse.pk,
+        target_id=south_store.pk,
+        lines=[StockLine(water.pk, 5)],
+        memo="南方饮品补货",
+    )
+    south_count = start_count(
+        actor=SYSTEM, warehouse_id=south_store.pk, kind="partial", sku_ids=[water.pk]
+    )
+    now = clock_now()
+    south_sale = create_flash_sale(
+        actor=SYSTEM,
+        name="南方饮品秒杀",
+        warehouse_id=south_warehouse.pk,
+        sku_id=water.pk,
+        quantity=10,
+        per_customer_limit=2,
+        starts_at=now - dt.timedelta(hours=1),
+        ends_at=now + dt.timedelta(hours=1),
+    )
+    south_flash = reserve_flash(actor=SYSTEM, sale_id=south_sale.pk, customer_id=world.gz_dealer.pk)
     return {
+        "stock_transfer_id": str(south_stock_transfer.pk),
+        "count_id": str(south_count.pk),
+        "sale_id": str(south_sale.pk),
+        "flash_reservation_id": str(south_flash.pk),
         "warehouse_id": str(south_warehouse.pk),
         "reservation_id": str(south_reservation.pk),
         "autopay_rule_id": str(south_rule.pk),
@@ -293,6 +337,19 @@ BODIES = {
     },
     ("post", "/api/v1/inventory/reservations/{reservation_id}/release"): lambda w: None,
     ("post", "/api/v1/inventory/reservations/{reservation_id}/issue"): lambda w: None,
+    ("post", "/api/v1/inventory/transfers/{stock_transfer_id}/receive"): lambda w: {},
+    ("post", "/api/v1/inventory/transfers/{stock_transfer_id}/close"): lambda w: {"reason": "leak"},
+    ("post", "/api/v1/inventory/counts/{count_id}/entries"): lambda w: {"quantities": {"1": "5"}},
+    ("post", "/api/v1/inventory/counts/{count_id}/recount"): lambda w: None,
+    ("post", "/api/v1/inventory/counts/{count_id}/approve"): lambda w: None,
+    ("post", "/api/v1/inventory/counts/{count_id}/cancel"): lambda w: None,
+    # the outsider's own (east) customer: the south sale is not for it
+    ("post", "/api/v1/flash-sales/{sale_id}/reserve"): lambda w: {
+        "quantity": 1,
+        "customer_id": w.sh_dealer.pk,
+    },
+    ("post", "/api/v1/flash-sales/reservations/{flash_reservation_id}/pay"): lambda w: None,
+    ("post", "/api/v1/flash-sales/reservations/{flash_reservation_id}/cancel"): lambda w: None,
 }
 
 
@@ -410,6 +467,9 @@ PAGE_OBJECTS = {
     "credit/temporary/": "credit_id",
     "inventory/warehouses/": "warehouse_id",
     "inventory/reservations/": "reservation_id",
+    "inventory/transfers/": "stock_transfer_id",
+    "inventory/counts/": "count_id",
+    "inventory/flash-sales/": "sale_id",
 }
 PAGE_EXCLUDED = {
     # url pattern prefix -> reason

@@ -162,6 +162,10 @@ PATH_OBJECTS: dict[str, Lookup] = {
     "notice_id": _notice,
     "warehouse_id": _inventory("get_warehouse"),
     "reservation_id": _inventory("get_reservation"),
+    "stock_transfer_id": _inventory("get_transfer"),
+    "count_id": _inventory("get_count"),
+    "sale_id": _inventory("get_flash_sale"),
+    "flash_reservation_id": _inventory("get_flash_reservation"),
 }
 NOT_OBJECTS: dict[str, str] = {
     "kind": "which list of a customer (contacts, addresses): not an object",

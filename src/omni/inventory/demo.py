@@ -12,12 +12,16 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from django.db.models import Q
+
 from omni.catalog.selectors import list_skus
 from omni.kernel import clock
 from omni.kernel.actors import Actor
 from omni.tenancy.selectors import organizations
 
-from .models import Move, Reservation, Warehouse
+from .models import FlashSale, Move, ReorderRule, Reservation, Stock, Warehouse
+from .services.flash import create_flash_sale
+from .services.replenishment import set_reorder_rule
 from .services.reservations import ReserveLine, issue_reserved, release, reserve
 from .services.stock import StockLine, adjust, issue, receive
 from .services.warehouses import create_warehouse
@@ -69,6 +73,9 @@ def load_inventory_demo(*, actor: Actor) -> int:
         _opening(keeper, warehouse, share, rng, small=code == "WH-BJ-01")
     if "WH-SH-01" in warehouses and "WH-GZ-01" in warehouses:
         _activity(warehouses["WH-SH-01"], warehouses["WH-GZ-01"], skus)
+    if "WH-SH-01" in warehouses:
+        _flash_sale(actor, warehouses["WH-SH-01"], skus)
+    _reorder_rules(actor, warehouses, skus)
     return Move.objects.count() - before
 
 
@@ -213,4 +220,70 @@ def _activity(east: Warehouse, south: Warehouse, skus: list) -> None:
             warehouse_id=east.pk,
             line=StockLine(skus[13].pk, -6),
             reason="搬运破损 6 瓶",
+        )
+
+
+FLASH_NAME = "夏日冰饮秒杀"
+
+
+def _available(warehouse: Warehouse, sku_id: int) -> int:
+    return sum(
+        on_hand - reserved
+        for on_hand, reserved in Stock.objects.filter(warehouse=warehouse, sku_id=sku_id)
+        .filter(Q(batch__isnull=True) | Q(batch__expires_on__gte=clock.today()))
+        .values_list("on_hand", "reserved")
+    )
+
+
+def _flash_sale(actor: Actor, warehouse: Warehouse, skus: list) -> None:
+    """秒杀: one sale running now (for a month from the first load) in the Shanghai warehouse,
+    open to the dealers and stores of its sales organisation, 5 per customer, 4 buckets."""
+    if FlashSale.objects.filter(name=FLASH_NAME).exists():
+        return
+    for sku in skus[20:] + skus[:20]:
+        if sku.product.base_unit.allows_fraction or _available(warehouse, sku.pk) < 240:
+            continue
+        now = clock.now()
+        create_flash_sale(
+            actor=actor,
+            name=FLASH_NAME,
+            warehouse_id=warehouse.pk,
+            sku_id=sku.pk,
+            quantity=240,
+            per_customer_limit=5,
+            starts_at=now - dt.timedelta(hours=1),
+            ends_at=now + dt.timedelta(days=30),
+            pay_within_seconds=900,
+            buckets=4,
+        )
+        return
+
+
+def _reorder_rules(actor: Actor, warehouses: dict[str, Warehouse], skus: list) -> None:
+    """安全库存 / 补货点: in Beijing one SKU below its safety stock, one at its reorder point;
+    in Shanghai one comfortably above (once)."""
+    if ReorderRule.objects.exists() or len(skus) < 6:
+        return
+    plan = [
+        ("WH-BJ-01", skus[2], "below"),
+        ("WH-BJ-01", skus[4], "low"),
+        ("WH-SH-01", skus[5], "ok"),
+    ]
+    for code, sku, how in plan:
+        warehouse = warehouses.get(code)
+        if warehouse is None or sku.product.base_unit.allows_fraction:
+            continue
+        available = max(_available(warehouse, sku.pk), 0)
+        case = _case(sku)
+        safety, point = {
+            "below": (available + case, available + 3 * case),
+            "low": (max(available - case, 0), available + case),
+            "ok": (case, 2 * case),
+        }[how]
+        set_reorder_rule(
+            actor=actor,
+            warehouse_id=warehouse.pk,
+            sku_id=sku.pk,
+            safety_stock=safety,
+            reorder_point=point,
         )

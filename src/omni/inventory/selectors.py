@@ -13,7 +13,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from omni.catalog.selectors import list_skus, sku_facts
 from omni.kernel import clock
@@ -21,10 +22,25 @@ from omni.kernel.actors import Actor
 from omni.kernel.errors import NotFound
 
 from . import errors
-from .models import Move, Reservation, ReservationLine, Stock, Warehouse
+from .models import (
+    CountEntry,
+    CountLine,
+    FlashBucket,
+    FlashReservation,
+    FlashSale,
+    Move,
+    ReorderRule,
+    Reservation,
+    ReservationLine,
+    Stock,
+    StockCount,
+    Transfer,
+    TransferLine,
+    Warehouse,
+)
 from .scoping import warehouses_q
 from .services.stock import from_units
-from .types import ReservationStatus, WarehouseStatus
+from .types import CountStatus, ReservationStatus, TransferStatus, WarehouseStatus
 
 VIEW_WAREHOUSE = "inventory.warehouse.view"
 VIEW_STOCK = "inventory.stock.view"
@@ -286,3 +302,328 @@ def reservation_actions(actor: Actor, reservation: Reservation) -> list[str]:
         if outside is None or not Reservation.objects.filter(outside, pk=reservation.pk).exists():
             allowed.append(action)
     return allowed
+
+
+# --- transfers ----------------------------------------------------------------------------
+
+RECEIVE = "inventory.stock.receive"
+COUNT = "inventory.stock.count"
+ADJUST = "inventory.stock.adjust"
+VIEW_FLASH = "inventory.flash.view"
+RESERVE_FLASH = "inventory.flash.reserve"
+
+
+def _either(actor: Actor, permission: str, *prefixes: str) -> Q | None:
+    """Rows whose warehouse at any of `prefixes` the actor may read (None: every row)."""
+    q = Q()
+    for prefix in prefixes:
+        one = warehouses_q(actor, permission, "read", prefix=prefix)
+        if one is None:
+            return None
+        q |= one
+    return q
+
+
+def list_transfers(actor: Actor) -> QuerySet[Transfer]:
+    """Transfers (调拨) whose source or target warehouse the actor may read, newest first,
+    with their lines (SKU, batch) prefetched."""
+    qs = Transfer.objects.select_related("source", "target").prefetch_related(
+        Prefetch(
+            "lines",
+            queryset=TransferLine.objects.select_related(*_SKU, "batch").order_by("pk"),
+        )
+    )
+    q = _either(actor, VIEW_STOCK, "source__", "target__")
+    return (qs if q is None else qs.filter(q)).order_by("-pk")
+
+
+def get_transfer(actor: Actor, transfer_id: int) -> Transfer:
+    row = list_transfers(actor).filter(pk=transfer_id).first()
+    if row is None:
+        raise NotFound(details={"object": "transfer", "id": transfer_id})
+    return row
+
+
+def transfer_of(transfer_id: int) -> Transfer:
+    """A transfer a service has just acted on, with its lines (no permission asked: the
+    service checked it; its caller may lack the view permission)."""
+    return list_transfers(Actor.system("inventory")).get(pk=transfer_id)
+
+
+def transfer_actions(actor: Actor, transfer: Transfer) -> list[str]:
+    """What the actor may do to the transfer now ("receive", "close"): it is open and they
+    may receive at its target (what `receive_transfer` and `close_short` ask)."""
+    if transfer.status not in (TransferStatus.IN_TRANSIT, TransferStatus.PARTLY_RECEIVED):
+        return []
+    if not actor.can(RECEIVE):
+        return []
+    q = warehouses_q(actor, RECEIVE, "write")
+    if q is not None and not Warehouse.objects.filter(q, pk=transfer.target_id).exists():
+        return []
+    return ["receive", "close"]
+
+
+# --- stock counts -------------------------------------------------------------------------
+
+
+def _count_permission(actor: Actor) -> str:
+    """The lead (adjust) or a counter (count): the permission a count is read with."""
+    return ADJUST if actor.can(ADJUST) else COUNT
+
+
+def list_counts(actor: Actor) -> QuerySet[StockCount]:
+    """Stock counts (盘点) of the warehouses the actor counts in or leads, newest first."""
+    qs = StockCount.objects.select_related("warehouse")
+    return _scoped(qs, actor, _count_permission(actor), "warehouse__").order_by("-pk")
+
+
+def get_count(actor: Actor, count_id: int) -> StockCount:
+    row = list_counts(actor).filter(pk=count_id).first()
+    if row is None:
+        raise NotFound(details={"object": "stock_count", "id": count_id})
+    return row
+
+
+@dataclass(frozen=True, slots=True)
+class CountEntryView:
+    counter: str
+    round: int
+    quantity: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class CountLineView:
+    """A count line as the actor may see it: `book`, `variance` and the other counters'
+    `entries` only for a lead (who holds inventory.stock.adjust); a counter sees what they
+    entered in the current round (`mine`) and whether the line is agreed (blind counting)."""
+
+    id: int
+    sku_id: int
+    sku_code: str
+    sku_name: str
+    unit: str
+    batch: str
+    round: int
+    mine: Decimal | None
+    agreed: bool
+    counted: Decimal | None
+    book: Decimal | None
+    variance: Decimal | None
+    entries: list[CountEntryView]
+    recount: bool  # counters disagree in the current round
+
+
+@dataclass(frozen=True, slots=True)
+class CountView:
+    count: StockCount
+    blind: bool
+    lines: list[CountLineView]
+    actions: list[str]  # "enter", "recount", "approve", "cancel"
+
+
+def count_view(actor: Actor, count_id: int) -> CountView:
+    """A count with its lines as the actor may see them, and what they may do now: a
+    counter enters figures (blind: no book, no variance, no one else's figures); the lead
+    sees book against counted, asks a recount of lines whose counters disagree, approves
+    (not having counted: four eyes) or cancels."""
+    count = get_count(actor, count_id)
+    blind = not actor.can(ADJUST)
+    lines = list(
+        CountLine.objects.filter(count=count)
+        .select_related("stock__batch", "stock__sku", "stock__sku__product__base_unit")
+        .prefetch_related(Prefetch("entries", queryset=CountEntry.objects.order_by("round", "pk")))
+        .order_by("stock__sku__code", "pk")
+    )
+    me = actor.name[:150]
+    out = []
+    counted_any = False
+    for line in lines:
+        sku = line.stock.sku
+        places = 3 if sku.product.base_unit.allows_fraction else 0
+        entries = list(line.entries.all())
+        counted_any = counted_any or any(e.counter == me for e in entries)
+        current = [e for e in entries if e.round == line.round]
+        mine = next((e.quantity for e in current if e.counter == me), None)
+        disagree = line.counted is None and len({e.quantity for e in current}) > 1
+
+        def units(n: int | None, places: int = places) -> Decimal | None:
+            return None if n is None else from_units(n, places)
+
+        out.append(
+            CountLineView(
+                id=line.pk,
+                sku_id=sku.pk,
+                sku_code=sku.code,
+                sku_name=sku.name,
+                unit=sku.product.base_unit.name,
+                batch=line.stock.batch.code if line.stock.batch_id else "",
+                round=line.round,
+                mine=units(mine),
+                agreed=line.counted is not None,
+                counted=None if blind else units(line.counted),
+                book=None if blind else units(line.book),
+                variance=(
+                    None
+                    if blind or line.counted is None
+                    else from_units(line.counted - line.book, places)
+                ),
+                entries=(
+                    []
+                    if blind
+                    else [
+                        CountEntryView(e.counter, e.round, from_units(e.quantity, places))
+                        for e in entries
+                    ]
+                ),
+                recount=disagree,
+            )
+        )
+    actions: list[str] = []
+    if count.status == CountStatus.COUNTING:
+        open_lines = any(x.mine is None and not x.agreed for x in out)
+        if open_lines and actor.can(COUNT) and _writable(actor, COUNT, count.warehouse_id):
+            actions.append("enter")
+        if actor.can(ADJUST) and _writable(actor, ADJUST, count.warehouse_id):
+            if any(x.recount for x in out):
+                actions.append("recount")
+            if out and all(x.agreed for x in out) and not counted_any:
+                actions.append("approve")
+            actions.append("cancel")
+    return CountView(count=count, blind=blind, lines=out, actions=actions)
+
+
+def _writable(actor: Actor, permission: str, warehouse_id: int) -> bool:
+    q = warehouses_q(actor, permission, "write")
+    return q is None or Warehouse.objects.filter(q, pk=warehouse_id).exists()
+
+
+# --- reorder rules ------------------------------------------------------------------------
+
+
+def list_reorder_rules(actor: Actor, *, warehouse_id: int | None = None) -> QuerySet[ReorderRule]:
+    """Safety stock and reorder points (安全库存 / 补货点) of the warehouses the actor may
+    read, by warehouse and SKU."""
+    qs = ReorderRule.objects.select_related("warehouse", *_SKU)
+    qs = _scoped(qs, actor, VIEW_STOCK, "warehouse__")
+    if warehouse_id is not None:
+        qs = qs.filter(warehouse_id=warehouse_id)
+    return qs.order_by("warehouse__code", "sku__code", "pk")
+
+
+def low_stock(actor: Actor) -> list:
+    """The low-stock list of the actor's warehouses (below safety stock first)."""
+    from .services.replenishment import low_stock as rows
+
+    actor.require(VIEW_STOCK)
+    return rows(actor)
+
+
+# --- flash sales --------------------------------------------------------------------------
+
+
+def _buyer_orgs(actor: Actor) -> list[int] | None:
+    """A portal buyer's (dealer, store) organisation and its ancestors: the sales it may
+    reserve in (a sale is for the customers of its organisation's subtree). None when the
+    actor is no bound buyer."""
+    from omni.tenancy import directory
+    from omni.tenancy.scope import path_ids
+
+    bound = actor.scope.bound_customer_id
+    if bound is None or not actor.can(RESERVE_FLASH):
+        return None
+    path = directory.customers(actor).filter(pk=bound).values_list("org__path", flat=True).first()
+    return path_ids(path) if path else []
+
+
+def _sales_q(actor: Actor) -> Q | None:
+    """Sales the actor may read: staff with flash.view through the sale's warehouse, a
+    bound buyer with flash.reserve the sales of its organisation and above."""
+    parts: list[Q] = []
+    if actor.can(VIEW_FLASH):
+        q = warehouses_q(actor, VIEW_FLASH, "read", prefix="warehouse__")
+        if q is None:
+            return None
+        parts.append(q)
+    orgs = _buyer_orgs(actor)
+    if orgs is not None:
+        parts.append(Q(org_id__in=orgs))
+    if not parts:
+        actor.require(VIEW_FLASH)  # PermissionDenied
+    q = Q(pk__in=[])
+    for part in parts:
+        q |= part
+    return q
+
+
+def list_flash_sales(actor: Actor, *, live: bool = False) -> QuerySet[FlashSale]:
+    """Flash sales (秒杀) the actor may read, newest first, with `left` (the pool: the sum
+    of its buckets) and `sold` (paid units) annotated; `live`: started and not ended."""
+    pool = (
+        FlashBucket.objects.filter(sale=OuterRef("pk"))
+        .values("sale")
+        .annotate(total=Sum("remaining"))
+        .values("total")
+    )
+    qs = FlashSale.objects.select_related("warehouse", *_SKU).annotate(
+        left=Coalesce(Subquery(pool), 0)
+    )
+    q = _sales_q(actor)
+    if q is not None:
+        qs = qs.filter(q)
+    if live:
+        now = clock.now()
+        qs = qs.filter(starts_at__lte=now, ends_at__gt=now)
+    return qs.order_by("-pk")
+
+
+def get_flash_sale(actor: Actor, sale_id: int) -> FlashSale:
+    row = list_flash_sales(actor).filter(pk=sale_id).first()
+    if row is None:
+        raise NotFound(details={"object": "flash_sale", "id": sale_id})
+    return row
+
+
+def flash_sale_of(sale_id: int) -> FlashSale:
+    """A sale a service has just made (no permission asked: the service checked it)."""
+    return list_flash_sales(Actor.system("inventory")).get(pk=sale_id)
+
+
+def flash_buckets(sale: FlashSale) -> list[tuple[int, int]]:
+    """(bucket index, units left) of a sale the caller has read."""
+    return list(
+        FlashBucket.objects.filter(sale=sale).order_by("index").values_list("index", "remaining")
+    )
+
+
+def list_flash_reservations(
+    actor: Actor, *, sale_id: int | None = None
+) -> QuerySet[FlashReservation]:
+    """Flash-sale reservations the actor may read, newest first: staff with flash.view those
+    of the sales they read; buyers (flash.reserve) those of the customers in their scope
+    (a dealer: its own and its lower-level customers')."""
+    from omni.tenancy import directory
+
+    qs = FlashReservation.objects.select_related("sale", "customer")
+    parts: list[Q] = []
+    if actor.can(VIEW_FLASH):
+        q = warehouses_q(actor, VIEW_FLASH, "read", prefix="sale__warehouse__")
+        parts.append(Q() if q is None else q)
+    if actor.can(RESERVE_FLASH):
+        parts.append(Q(customer_id__in=directory.customers(actor).values("pk")))
+    if not parts:
+        actor.require(VIEW_FLASH)
+    if not any(p == Q() for p in parts):
+        q = Q(pk__in=[])
+        for part in parts:
+            q |= part
+        qs = qs.filter(q)
+    if sale_id is not None:
+        qs = qs.filter(sale_id=sale_id)
+    return qs.order_by("-pk")
+
+
+def get_flash_reservation(actor: Actor, reservation_id: int) -> FlashReservation:
+    row = list_flash_reservations(actor).filter(pk=reservation_id).first()
+    if row is None:
+        raise NotFound(details={"object": "flash_reservation", "id": reservation_id})
+    return row

@@ -45,7 +45,10 @@ NAV: tuple[NavItem, ...] = (
         _("Inventory"),
         "inbox",
         "inventory:home",
-        permission="inventory.stock.view|inventory.warehouse.view|inventory.reservation.view",
+        permission=(
+            "inventory.stock.view|inventory.warehouse.view|inventory.reservation.view|"
+            "inventory.stock.count|inventory.flash.view"
+        ),
     ),
     NavItem("fund", _("Fund pool"), "fund", "ledger:accounts", permission="ledger.account.view"),
     NavItem("expense", _("Expense pool"), "expense"),
@@ -159,6 +162,13 @@ PORTAL_NAV: tuple[NavItem, ...] = (
         "catalog",
         "catalog:products",
         permission="catalog.product.view",
+    ),
+    NavItem(
+        "flash",
+        _("Flash sales"),
+        "promo",
+        "inventory:flash-buy",
+        permission="inventory.flash.reserve",
     ),
     NavItem("ordering", _("Online ordering"), "b2b"),
     NavItem("orders", _("My orders"), "order"),

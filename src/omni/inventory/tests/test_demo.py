@@ -46,3 +46,18 @@ def test_demo_loads_once_and_check_is_clean():
     held = Reservation.objects.filter(status="reserved", org__code="QQ-E-HS").first()
     html = client.get(f"/inventory/reservations/{held.pk}/").content.decode()
     assert 'data-test="release"' in html and 'data-test="issue"' in html
+    for url in ("/inventory/counts/new/", "/inventory/transfers/new/", "/inventory/low-stock/"):
+        assert client.get(url).status_code == 200, url
+
+    # a flash sale is running; the demo dealer may grab it, the sales admin sees its pool
+    from omni.inventory.models import FlashSale, ReorderRule
+
+    assert FlashSale.objects.count() == 1 and ReorderRule.objects.count() >= 2
+    dealer = Client()
+    dealer.force_login(User.objects.get(username="dealer"))
+    assert 'data-test="grab"' in dealer.get("/inventory/flash/").content.decode()
+    admin = Client()
+    admin.force_login(User.objects.get(username="sales_admin"))
+    sale = FlashSale.objects.get()
+    html = admin.get(f"/inventory/flash-sales/{sale.pk}/").content.decode()
+    assert 'data-bucket="3"' in html

@@ -20,6 +20,10 @@ def inventory_page(actor: Actor, section: str, **context: Any) -> dict[str, Any]
         "can_see_reservations": actor.can("inventory.reservation.view"),
         "can_receive": actor.can("inventory.stock.receive"),
         "can_adjust": actor.can("inventory.stock.adjust"),
+        "can_ship": actor.can("inventory.stock.issue"),
+        "can_count": actor.can("inventory.stock.count") or actor.can("inventory.stock.adjust"),
+        "can_see_flash": actor.can("inventory.flash.view"),
+        "can_edit_flash": actor.can("inventory.flash.edit"),
         **context,
     }
 

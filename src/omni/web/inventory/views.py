@@ -13,6 +13,9 @@ PAGES = (
     ("inventory.stock.view", "inventory:stock"),
     ("inventory.warehouse.view", "inventory:warehouses"),
     ("inventory.reservation.view", "inventory:reservations"),
+    ("inventory.stock.count", "inventory:counts"),
+    ("inventory.flash.view", "inventory:flash-sales"),
+    ("inventory.flash.reserve", "inventory:flash-buy"),
 )
 
 

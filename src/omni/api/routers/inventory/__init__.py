@@ -384,3 +384,8 @@ def release_reservation(request: HttpRequest, reservation_id: QueryId):
 def issue_reservation(request: HttpRequest, reservation_id: QueryId):
     reservations.issue_reserved(actor=request_actor(request), reservation_id=reservation_id)
     return reservation_out(selectors.reservation_of(reservation_id))
+
+
+from . import flash, flows  # noqa: E402, F401  (stock flows; the flash-sale router)
+
+router.add_router("", flows.router)

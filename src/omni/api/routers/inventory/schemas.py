@@ -293,3 +293,312 @@ class ReservationFilter(PageIn):
     status: ReservationStatusLiteral | None = None  # type: ignore[valid-type]
     source_type: SourceFilter | None = None  # type: ignore[valid-type]
     source_id: SourceIdFilter | None = None  # type: ignore[valid-type]
+
+
+# --- transfers ----------------------------------------------------------------------------
+
+TransferStatusLiteral = choices_of("inventory.Transfer", "status")
+CountKindLiteral = choices_of("inventory.StockCount", "kind")
+CountStatusLiteral = choices_of("inventory.StockCount", "status")
+FlashStatusLiteral = choices_of("inventory.FlashReservation", "status")
+# A quantity that may be 0 (a count that found nothing, a safety stock of none).
+_COUNTED = rf"^(0|{_POSITIVE})$"
+CountedQuantity = Annotated[str, Field(pattern=_COUNTED, examples=["24"])]
+LineKey = Annotated[str, Field(pattern=r"^[1-9][0-9]{0,17}$")]
+
+
+class StockTransferIn(Input):
+    """调拨: ship from the source (issued at once, every line or none) to the target."""
+
+    source_id: Id
+    target_id: Id
+    lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
+    memo: Memo = ""
+
+
+class StockTransferLineOut(Schema):
+    id: int
+    sku_id: int
+    sku_code: str
+    sku_name: str
+    unit: str
+    batch: str
+    shipped: str
+    received: str
+    in_transit: str
+
+
+class StockTransferOut(Schema):
+    id: int
+    org_id: int
+    source_id: int
+    source_code: str
+    source_name: str
+    target_id: int
+    target_code: str
+    target_name: str
+    status: TransferStatusLiteral  # type: ignore[valid-type]
+    memo: str
+    discrepancy_reason: str
+    created_by: str
+    created_at: dt.datetime
+    closed_at: dt.datetime | None
+    lines: list[StockTransferLineOut]
+
+
+class StockTransferFilter(PageIn):
+    status: TransferStatusLiteral | None = None  # type: ignore[valid-type]
+    source_id: QueryId | None = None
+    target_id: QueryId | None = None
+
+
+class StockTransferReceiveIn(Input):
+    """What arrived: transfer line id → quantity; empty or absent: everything in transit."""
+
+    lines: dict[LineKey, Quantity] = Field(  # type: ignore[valid-type]
+        default_factory=dict,
+        max_length=MAX_LINES,
+        json_schema_extra={"additionalProperties": False},
+    )
+
+
+class StockTransferCloseIn(Input):
+    """差异关闭: what is still in transit will not arrive."""
+
+    reason: Reason  # type: ignore[valid-type]
+
+
+# --- stock counts -------------------------------------------------------------------------
+
+
+class StockCountIn(Input):
+    """盘点: a full count locks every SKU of the warehouse; a partial or quick count the
+    given ones (at least one)."""
+
+    warehouse_id: Id
+    kind: CountKindLiteral = "full"  # type: ignore[valid-type]
+    sku_ids: list[Id] = Field(default_factory=list, max_length=MAX_LINES)
+    note: Memo = ""
+
+
+class StockCountEntryOut(Schema):
+    counter: str
+    round: int
+    quantity: str
+
+
+class StockCountLineOut(Schema):
+    id: int
+    sku_id: int
+    sku_code: str
+    sku_name: str
+    unit: str
+    batch: str
+    round: int
+    mine: str | None = Field(description="what the caller entered in the current round")
+    agreed: bool
+    counted: str | None = Field(description="the agreed figure (leads only)")
+    book: str | None = Field(description="on hand when the count started (leads only)")
+    variance: str | None = Field(description="counted − book (leads only)")
+    recount: bool
+    entries: list[StockCountEntryOut]
+
+
+class StockCountOut(Schema):
+    id: int
+    org_id: int
+    warehouse_id: int
+    warehouse_code: str
+    warehouse_name: str
+    kind: CountKindLiteral  # type: ignore[valid-type]
+    status: CountStatusLiteral  # type: ignore[valid-type]
+    note: str
+    created_by: str
+    created_at: dt.datetime
+    decided_by: str
+    decided_at: dt.datetime | None
+    blind: bool
+    actions: list[str]
+    lines: list[StockCountLineOut]
+
+
+class StockCountSummaryOut(Schema):
+    id: int
+    org_id: int
+    warehouse_id: int
+    warehouse_code: str
+    warehouse_name: str
+    kind: CountKindLiteral  # type: ignore[valid-type]
+    status: CountStatusLiteral  # type: ignore[valid-type]
+    note: str
+    created_by: str
+    created_at: dt.datetime
+    decided_by: str
+    decided_at: dt.datetime | None
+
+
+class StockCountFilter(PageIn):
+    status: CountStatusLiteral | None = None  # type: ignore[valid-type]
+    warehouse_id: QueryId | None = None
+
+
+class StockCountEntriesIn(Input):
+    """One counter's figures: count line id → quantity found (0 allowed)."""
+
+    quantities: dict[LineKey, CountedQuantity] = Field(  # type: ignore[valid-type]
+        min_length=1, max_length=MAX_LINES, json_schema_extra={"additionalProperties": False}
+    )
+
+
+class StockRecountOut(Schema):
+    line_ids: list[int]
+
+
+# --- reorder points and low stock ---------------------------------------------------------
+
+
+class ReorderRuleIn(Input):
+    """安全库存 / 补货点 of a SKU in a warehouse (the reorder point at or above the safety
+    stock)."""
+
+    warehouse_id: Id
+    sku_id: Id
+    safety_stock: CountedQuantity
+    reorder_point: CountedQuantity
+
+
+class ReorderRuleOut(Schema):
+    id: int
+    warehouse_id: int
+    warehouse_code: str
+    warehouse_name: str
+    sku_id: int
+    sku_code: str
+    sku_name: str
+    unit: str
+    safety_stock: str
+    reorder_point: str
+    updated_by: str
+    updated_at: dt.datetime
+
+
+class ReorderRuleFilter(PageIn):
+    warehouse_id: QueryId | None = None
+
+
+class LowStockOut(Schema):
+    rule_id: int
+    warehouse_id: int
+    warehouse_name: str
+    sku_id: int
+    sku_code: str
+    sku_name: str
+    available: str
+    safety_stock: str
+    reorder_point: str
+    below_safety: bool
+
+
+# --- flash sales --------------------------------------------------------------------------
+
+_DAY = r"(0[1-9]|1[0-9]|2[0-8])"
+_DATE = rf"20[2-9][0-9]-((0[1-9]|1[0-2])-{_DAY}|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)"
+INSTANT = (
+    rf"^{_DATE}T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?(Z|[+-](0[0-9]|1[0-4]):[0-5][0-9])$"
+)
+
+
+def _instant(value: Any) -> Any:
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value
+    if isinstance(value, str) and re.match(INSTANT, value):
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    raise PydanticCustomError(
+        "datetime_type", "Input should be a date and time with its offset (2026-06-18T20:00+08:00)"
+    )
+
+
+def _instant_schema(schema: dict[str, Any]) -> None:
+    """Documented as the text it is: the pattern, not JSON Schema's wider date-time."""
+    schema.pop("format", None)
+    schema.update(type="string", pattern=INSTANT)
+
+
+Instant = Annotated[
+    dt.datetime,
+    BeforeValidator(_instant),
+    Field(
+        json_schema_extra=_instant_schema,
+        examples=["2026-06-18T20:00:00+08:00"],
+        description="a time with its offset, years 2020 to 2099 (no 29 February)",
+    ),
+]
+
+
+class FlashSaleIn(Input):
+    """秒杀: `quantity` pieces of one SKU set aside from the warehouse's available stock,
+    sold between `starts_at` and `ends_at` (after it), at most `per_customer_limit` each."""
+
+    name: WarehouseName  # type: ignore[valid-type]
+    warehouse_id: Id
+    sku_id: Id
+    quantity: Int(ge=1, le=10**9)  # type: ignore[valid-type]
+    per_customer_limit: Int(ge=1, le=10**9)  # type: ignore[valid-type]
+    starts_at: Instant
+    ends_at: Instant = Field(description="after starts_at")
+    pay_within_seconds: Int(ge=60, le=86400) = 900  # type: ignore[valid-type]
+    buckets: Int(ge=1, le=64) = 1  # type: ignore[valid-type]
+
+
+class FlashBucketOut(Schema):
+    index: int
+    remaining: int
+
+
+class FlashSaleOut(Schema):
+    id: int
+    org_id: int
+    name: str
+    warehouse_id: int
+    warehouse_code: str
+    warehouse_name: str
+    sku_id: int
+    sku_code: str
+    sku_name: str
+    quantity: int
+    remaining: int = Field(description="left in the pool: the sum of its buckets")
+    per_customer_limit: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    pay_within_seconds: int
+    buckets: list[FlashBucketOut]
+    created_by: str
+    created_at: dt.datetime
+
+
+class FlashSaleFilter(PageIn):
+    live: QueryBool = Field(False, description="only sales started and not ended")
+
+
+class FlashReserveIn(Input):
+    """A buyer's reservation: a dealer or store reserves for itself (customer_id is
+    ignored); staff name the customer."""
+
+    quantity: Int(ge=1, le=10**9) = 1  # type: ignore[valid-type]
+    customer_id: Id | None = None
+
+
+class FlashReservationOut(Schema):
+    id: int
+    sale_id: int
+    customer_id: int
+    quantity: int
+    status: FlashStatusLiteral  # type: ignore[valid-type]
+    expires_at: dt.datetime
+    created_at: dt.datetime
+    paid_at: dt.datetime | None
+
+
+class FlashReservationFilter(PageIn):
+    sale_id: QueryId | None = None
+    status: FlashStatusLiteral | None = None  # type: ignore[valid-type]
