@@ -3,29 +3,48 @@
 
 Figures, same run, same database, the same `clients` threads (own connections):
   raw hot row: committed ``UPDATE bench_pool SET remaining = remaining - 1 WHERE id = 1 AND
-      remaining >= 1`` (the conditional update a naive pool does on one row);
+      remaining >= 1`` (the conditional update a naive pool does on one row), as a
+      transaction block (BEGIN, UPDATE, COMMIT: the aims' baseline) and as one
+      autocommitted statement (the stricter baseline, one round trip);
   (a) one pool row: `reserve_flash` on a sale with buckets=1 (claim row per customer +
-      guarded update of the pool row + the reservation row, one transaction);
+      the reservation row + guarded update of the pool row, one transaction: on
+      PostgreSQL one call of `inventory_flash_reserve`, autocommitted);
   (b) bucketed pool: the same with `buckets` rows.
 Each buyer is one of `customers` customers (limit high enough not to refuse them), so the
 rate is what the pool sustains. Then a sell-out run: `clients` threads race for a pool of
-`sellout` units until it is empty; oversold units (reserved beyond the pool) must be 0.
-p99 is the 99th percentile of one reservation's latency in each run. Aim: (a) >= 80 % of
-the raw hot row, (b) >= 3x the raw hot row.
+`sellout` units (limit 1 per customer) until it is empty; oversold units (reserved beyond
+the pool) must be 0. p99 is the 99th percentile of one call's latency in each run. Aim:
+(a) >= 80 % of the raw hot row, (b) >= 3x the raw hot row. `path=python` runs the Python
+path (what SQLite does, and PostgreSQL did before the function) for comparison.
+
+HTTP (`http=1`, the default): a real server (`omni serve`, gunicorn with `http_workers`
+processes of `http_threads` threads, as deployed: access log on, a database connection
+per request) on this database, and `clients` threads each with its own keep-alive
+connection posting ``POST /api/v1/flash-sales/{id}/reserve`` (bearer token of a staff
+user naming a random customer) to a bucketed sale: reservations (201) per second and p99.
+The server always takes its database's own path (`path` applies to this process only).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import http.client
+import json
+import os
 import random
+import socket
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 from django.db import connection, connections, transaction
 
 from omni.catalog.models import Unit
 from omni.catalog.services.products import create_product
 from omni.inventory.models import FlashBucket, FlashReservation, Warehouse
+from omni.inventory.services import flash
 from omni.inventory.services.flash import create_flash_sale, reserve_flash
 from omni.inventory.services.stock import StockLine, receive
 from omni.kernel import clock
@@ -173,6 +192,14 @@ def _raw(_i: int) -> int:
         return cur.rowcount
 
 
+def _raw_autocommit(_i: int) -> int:
+    with connection.cursor() as cur:
+        cur.execute(
+            "UPDATE bench_pool SET remaining = remaining - 1 WHERE id = 1 AND remaining >= 1"
+        )
+        return cur.rowcount
+
+
 def _buyer(sale: int, customers: list[int]):
     def op(_i: int) -> int:
         try:
@@ -188,13 +215,125 @@ def _buyer(sale: int, customers: list[int]):
     return op
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _token() -> str:
+    from omni.access.models import User
+    from omni.access.services.tokens import issue_token
+
+    name, password = "bench-flash", "bench-flash-pass-123"
+    if not User.objects.filter(username=name).exists():
+        User.objects.create_superuser(name, password=password, display_name="秒杀压测")
+    return issue_token(username=name, password=password).token
+
+
+def _server(workers: int, threads: int) -> tuple[subprocess.Popen, int]:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("omni")),
+            "serve",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+        ],
+        env=os.environ.copy(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"omni serve exited with {proc.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/api/v1/health")
+            conn.getresponse().read()
+            conn.close()
+            return proc, port
+        except OSError:
+            time.sleep(0.2)  # polling the server's start, not synchronisation
+    proc.kill()
+    raise RuntimeError("omni serve did not start")
+
+
+def _http_buyer(port: int, token: str, sale: int, customers: list[int], clients: int):
+    local = threading.local()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def op(_i: int) -> int | None:
+        conn = getattr(local, "conn", None)
+        if conn is None:
+            conn = local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        body = json.dumps({"customer_id": random.choice(customers), "quantity": 1})
+        try:
+            conn.request("POST", f"/api/v1/flash-sales/{sale}/reserve", body, headers)
+            res = conn.getresponse()
+            data = res.read()
+        except (http.client.HTTPException, OSError):
+            conn.close()  # the server closed a kept-alive connection: open another
+            local.conn = None
+            return 0
+        if res.status == 201:
+            return 1
+        code = json.loads(data).get("code") if data else None
+        if code == "sold_out":
+            return None
+        raise RuntimeError(f"reserve answered {res.status}: {data[:200]!r}")
+
+    return op
+
+
+def _http(
+    warehouse: int,
+    sku: int,
+    buyers: list[int],
+    clients: int,
+    seconds: float,
+    buckets: int,
+    workers: int,
+    threads: int,
+) -> dict:
+    sale = _sale(warehouse, sku, 10_000_000, 10_000_000, buckets)
+    token = _token()
+    proc, port = _server(workers, threads)
+    try:
+        result = _run(_http_buyer(port, token, sale, buyers, clients), clients, seconds)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return {
+        "workers": workers,
+        "threads": threads,
+        "reservations_per_second": result["per_second"],
+        "p99_ms": result["p99_ms"],
+        "calls": result["calls"],
+    }
+
+
 def run(
     clients: str | int = 64,
     seconds: str | float = 8,
     buckets: str | int = 16,
     customers: str | int = 5000,
     sellout: str | int = 2000,
+    path: str = "default",
+    http: str | int = 1,
+    http_workers: str | int = 2,
+    http_threads: str | int = 16,
 ) -> dict:
+    if path == "python":  # the Python path on any database (before/after comparisons)
+        flash._use_function = lambda: False
     clients, seconds, buckets = int(clients), float(seconds), int(buckets)
     n_customers, sellout = int(customers), int(sellout)
     org = _org()
@@ -205,6 +344,7 @@ def run(
     _raw_table()
     try:
         raw = _run(_raw, clients, seconds)
+        raw_auto = _run(_raw_autocommit, clients, seconds)
     finally:
         with connection.cursor() as cur:
             cur.execute("DROP TABLE IF EXISTS bench_pool")
@@ -214,20 +354,32 @@ def run(
     race = _run(_buyer(out, buyers), clients, None)
     reserved = sum(FlashReservation.objects.filter(sale_id=out).values_list("quantity", flat=True))
     left = sum(FlashBucket.objects.filter(sale_id=out).values_list("remaining", flat=True))
+    over_http = (
+        _http(
+            warehouse, sku, buyers, clients, seconds, buckets, int(http_workers), int(http_threads)
+        )
+        if int(http)
+        else None
+    )
     return {
         "benchmark": "flash-sale",
         "machine": machine(),
         "clients": clients,
         "seconds": seconds,
         "buckets": buckets,
+        "path": "function" if flash._use_function() else "python",
         "raw_hot_row_per_second": raw["per_second"],
         "raw_hot_row_p99_ms": raw["p99_ms"],
+        "raw_hot_row_autocommit_per_second": raw_auto["per_second"],
+        "raw_hot_row_autocommit_p99_ms": raw_auto["p99_ms"],
         "one_row_reservations_per_second": single["per_second"],
         "one_row_p99_ms": single["p99_ms"],
         "bucketed_reservations_per_second": bucketed["per_second"],
         "bucketed_p99_ms": bucketed["p99_ms"],
         "one_row_ratio": round(single["per_second"] / raw["per_second"], 3),
         "bucketed_ratio": round(bucketed["per_second"] / raw["per_second"], 3),
+        "one_row_ratio_autocommit": round(single["per_second"] / raw_auto["per_second"], 3),
+        "bucketed_ratio_autocommit": round(bucketed["per_second"] / raw_auto["per_second"], 3),
         "sellout": {
             "pool": sellout,
             "reserved": reserved,
@@ -236,4 +388,5 @@ def run(
             "per_second": race["per_second"],
             "p99_ms": race["p99_ms"],
         },
+        "http": over_http,
     }

@@ -3,20 +3,26 @@
 Creating a sale sets its quantity aside from a warehouse (an inventory reservation of the
 SKU for the sale) and splits it into `buckets` pool rows. `reserve_flash` is one short
 transaction per buyer: (1) the customer's claim row grows by the quantity only while it
-stays within the per-customer limit (a guarded update, or the first insert), then (2) the
-quantity is taken from the pool by guarded updates of bucket rows, starting at the
-customer's own bucket and moving on to the next ones when it is empty; nothing left in any
-bucket: `sold_out` and the claim is rolled back with it. No row is read and then written,
-so no lock is held across a round trip, and the sum of the buckets can never go below zero.
-With one bucket every buyer updates the same row (the hot-row limit); with N buckets they
-spread over N rows. A reservation not paid within the sale's time goes back to the pool
-(`expire_flash_reservations`, the worker's sweep)."""
+stays within the per-customer limit (a guarded upsert), (2) the reservation row is
+written, then (3) the quantity is taken from the pool by guarded updates of bucket rows,
+starting at the customer's own bucket and moving on to the next ones when it is empty;
+nothing left in any bucket: `sold_out` and the claim and reservation are rolled back with
+it. No row is read and then written, so no lock is held across a round trip, and the sum
+of the buckets can never go below zero. With one bucket every buyer updates the same row
+(the hot-row limit); with N buckets they spread over N rows. On PostgreSQL the whole
+reservation, scope check included, is one call of the SQL function
+`inventory_flash_reserve` (migration 0007): one round trip, one autocommitted statement;
+SQLite runs the same steps from Python. A reservation not paid within the sale's time goes
+back to the pool (`expire_flash_reservations`, the worker's sweep)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import time
 
-from django.db import IntegrityError, connection, transaction
+from django.core.exceptions import EmptyResultSet
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from omni.kernel import audit, clock
 from omni.kernel.actors import Actor
@@ -155,13 +161,38 @@ def reserve_flash(
 ) -> FlashReservation:
     """One buyer's reservation: all of it or a coded refusal (sold_out, limit_reached,
     not_started, ended), nothing changed. A dealer reserves for itself; staff for a
-    customer in their scope."""
+    customer in their scope; the sale must be for the customer's organisation subtree.
+
+    On PostgreSQL this is one call of `inventory_flash_reserve(...)` (migration
+    `inventory.0007`) with the actor's customer scope as an argument: outside a
+    transaction one autocommitted statement (one round trip, the pool row's lock ends
+    with it), inside a caller's transaction the same call under a savepoint. SQLite: the
+    same steps in Python (`_reserve_python`); both leave the same rows."""
     actor.require("inventory.flash.reserve")
     customer = actor.scope.bound_customer_id or customer_id
+    if customer is None:
+        raise errors.UnknownCustomer(details={"customer_id": customer_id})
+    try:
+        units = to_units(quantity, 0, index=0)
+    except errors.InvalidQuantity:
+        _buyer_and_sale(actor, sale_id, customer, customer_id)  # 404 before bad input
+        raise
+    if _use_function():
+        return _reserve_function(actor, sale_id, customer, customer_id, units)
+    return _reserve_python(actor, sale_id, customer, customer_id, units)
+
+
+def _use_function() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _buyer_and_sale(
+    actor: Actor, sale_id: int, customer: int, customer_id: int | None
+) -> FlashSale:
+    """The sale if `customer` is in the actor's scope and the sale is for its organisation
+    subtree (else unknown_customer / not found): two reads."""
     buyer_path = (
         directory.customers(actor).filter(pk=customer).values_list("org__path", flat=True).first()
-        if customer is not None
-        else None
     )
     if buyer_path is None:
         raise errors.UnknownCustomer(details={"customer_id": customer_id})
@@ -169,7 +200,13 @@ def reserve_flash(
     if sale is None or not buyer_path.startswith(sale.org.path):
         # a sale is for the customers of its organisation's subtree
         raise NotFound(details={"object": "flash_sale", "id": sale_id})
-    units = to_units(quantity, 0, index=0)
+    return sale
+
+
+def _reserve_python(
+    actor: Actor, sale_id: int, customer: int, customer_id: int | None, units: int
+) -> FlashReservation:
+    sale = _buyer_and_sale(actor, sale_id, customer, customer_id)
     now = clock.now()
     if now < sale.starts_at:
         raise errors.NotStarted(details={"starts_at": sale.starts_at.isoformat()})
@@ -195,6 +232,96 @@ def reserve_flash(
         FlashReservation.objects.filter(pk=reservation.pk).update(parts=parts)
         reservation.parts = parts
         return reservation
+
+
+_RESERVE = (
+    "SELECT outcome, reservation_id, parts::text, at, amount FROM inventory_flash_reserve("
+    "%s::bigint, %s::bigint, {in_scope}, %s::bigint, %s::timestamptz, %s::timestamptz, "
+    "%s::boolean)"
+)
+SOLD_OUT_SQLSTATE = "FS409"  # raised by inventory_flash_reserve when the pool is empty
+SCOPE_SECONDS = 10.0  # how long a process reuses an actor's compiled customer scope
+_scopes: dict[tuple, tuple[float, str, tuple, bool]] = {}
+
+
+def _reserve_sql(actor: Actor, customer: int) -> tuple[str, list]:
+    """The call, with "is the customer in the actor's scope" as its argument: the scope
+    rule (`directory.customers`, the one rule) compiled into an EXISTS subquery, `true`
+    for a scope that reaches every customer (nothing for the server to plan), `false` for
+    one that reaches none. Compiled once per actor and scope for `SCOPE_SECONDS` (the rule
+    may read the scope's organisation paths: a moved organisation counts after that long);
+    the customer rows themselves are read fresh in the call."""
+    key = (actor.kind, actor.id, actor.superuser, actor.org_id, actor.scope)
+    now = time.monotonic()
+    hit = _scopes.get(key)
+    if hit is None or hit[0] <= now:
+        qs = directory.customers(actor).values("pk")
+        params: tuple = ()
+        if not qs.query.where:
+            in_scope = "true"
+        else:
+            try:
+                inner, params = qs.query.get_compiler(using=qs.db).as_sql()
+            except EmptyResultSet:  # a scope that reaches no customer
+                in_scope = "false"
+            else:
+                in_scope = f"EXISTS (SELECT 1 FROM ({inner}) AS s(id) WHERE s.id = %s)"  # noqa: S608
+        sql = _RESERVE.format(in_scope=in_scope)  # Django's own SQL, every value a parameter
+        hit = (now + SCOPE_SECONDS, sql, tuple(params), "%s" in in_scope)
+        if len(_scopes) > 1000:
+            _scopes.clear()
+        _scopes[key] = hit
+    _, sql, params, with_customer = hit
+    return sql, [*params, customer] if with_customer else list(params)
+
+
+def _reserve_function(
+    actor: Actor, sale_id: int, customer: int, customer_id: int | None, units: int
+) -> FlashReservation:
+    sql, scope_params = _reserve_sql(actor, customer)
+    now, created = clock.now(), clock.wall_now()  # business time; created_at as auto_now_add
+    alone = connection.get_autocommit() and not connection.in_atomic_block
+    args = [sale_id, customer, *scope_params, units, now, created, alone]
+    try:
+        if alone:  # one autocommitted statement: as atomic as a block, one round trip
+            with connection.cursor() as cur:
+                cur.execute(sql, args)
+                row = cur.fetchone()
+        else:  # inside a caller's transaction: a refusal rolls back to a savepoint only
+            with transaction.atomic(), connection.cursor() as cur:
+                cur.execute(sql, args)
+                row = cur.fetchone()
+    except DatabaseError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) == SOLD_OUT_SQLSTATE:
+            raise errors.SoldOut(details={"sale_id": sale_id}) from None
+        raise
+    outcome, reservation_id, parts, at, amount = row
+    if outcome == "reserved":
+        reservation = FlashReservation(
+            pk=reservation_id,
+            sale_id=sale_id,
+            customer_id=customer,
+            parts=json.loads(parts),
+            quantity=units,
+            status=FlashStatus.RESERVED,
+            expires_at=at,
+            created_at=created,
+            paid_at=None,
+        )
+        reservation._state.adding = False
+        reservation._state.db = connection.alias
+        return reservation
+    if outcome == "unknown_customer":
+        raise errors.UnknownCustomer(details={"customer_id": customer_id})
+    if outcome == "not_found":
+        raise NotFound(details={"object": "flash_sale", "id": sale_id})
+    if outcome == "not_started":
+        raise errors.NotStarted(details={"starts_at": at.isoformat()})
+    if outcome == "ended":
+        raise errors.Ended(details={"ends_at": at.isoformat()})
+    if outcome == "limit_reached":
+        raise errors.LimitReached(details={"limit": amount})
+    raise RuntimeError(f"inventory_flash_reserve: unexpected outcome {outcome!r}")
 
 
 def _take_from(sale_id: int, index: int, quantity: int) -> bool:
