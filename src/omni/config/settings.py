@@ -12,6 +12,7 @@ Environment variables:
     OMNI_PUBLIC_URL   how outside systems reach this instance (payment notifications)
     OMNI_ALIPAY_DIR / OMNI_WECHATPAY_DIR  a payment provider's merchant files (see
                       omni.payment.providers); a provider without one is not offered
+    OMNI_DB_CONN_MAX_AGE  PostgreSQL: keep connections this many seconds (default 0)
     OMNI_PDF_FONT     a Chinese .ttf/.otf/.ttc font for PDF documents (default: Noto Sans CJK
                       where distributions install it, else what fc-match finds)
 """
@@ -121,7 +122,11 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     # Tests use a file, not :memory:, so that threads really share one database.
     _db["TEST"] = {"NAME": str(VAR_DIR / "test-omni.sqlite3")}
 else:
-    _db.setdefault("CONN_MAX_AGE", 0)
+    # Persistent connections (seconds; 0 = a new connection per request). Production sets
+    # e.g. 60: a request then skips the connection handshake, the largest cost of a short
+    # API call (bench/RESULTS.md, flash-sale over HTTP). Checked before reuse.
+    _db["CONN_MAX_AGE"] = int(os.environ.get("OMNI_DB_CONN_MAX_AGE", _db.get("CONN_MAX_AGE") or 0))
+    _db["CONN_HEALTH_CHECKS"] = True
     _db["TEST"] = {"NAME": os.environ.get("OMNI_TEST_DB_NAME", "test_omni")}
 IS_SQLITE = _db["ENGINE"] == "django.db.backends.sqlite3"
 
