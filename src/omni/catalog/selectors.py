@@ -9,7 +9,6 @@ authorised products, with their ancestors), never the authorisation rules themse
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +22,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
-from django.db.models.functions import Coalesce, Upper
+from django.db.models.functions import Coalesce
 
 from omni.kernel import clock
 from omni.kernel.actors import Actor
@@ -51,7 +50,7 @@ from .models import (
 from .scoping import actor_scope, path_ids
 from .scoping import scoped as _org_scoped
 from .states import ProductStatus
-from .types import AuthorisationSubject, BarcodeHit, SkuFacts
+from .types import AuthorisationSubject, BarcodeHit
 
 # --- brands, categories, units ------------------------------------------------------------
 
@@ -580,34 +579,3 @@ def _get(qs: QuerySet, pk: Any, kind: str) -> Any:
         return qs.get(pk=pk)
     except (qs.model.DoesNotExist, ValueError, TypeError):
         raise errors.not_found(kind, pk) from None
-
-
-def sku_facts(sku_ids: Iterable[int]) -> dict[int, SkuFacts]:
-    """What stock keeping needs to know of SKUs (no actor: the catalogue is enterprise-wide
-    master data; a missing id is simply absent): the base unit's decimals and the product's
-    batch, expiry and serial tracking."""
-    rows = Sku.objects.filter(pk__in=list(sku_ids)).values_list(
-        "pk",
-        "code",
-        "name",
-        "product__base_unit__code",
-        "product__base_unit__allows_fraction",
-        "product__track_batch",
-        "product__track_expiry",
-        "product__track_serial",
-        "status",
-    )
-    return {
-        pk: SkuFacts(pk, code, name, unit, 3 if fraction else 0, batch, expiry, serial, status)
-        for pk, code, name, unit, fraction, batch, expiry, serial, status in rows
-    }
-
-
-def sku_ids_by_code(codes: Iterable[str]) -> dict[str, int]:
-    """SKU ids by their code, matched as codes are (case-insensitive); absent when unknown.
-    Master data: no actor (stock and price sheets name SKUs by code)."""
-    wanted = {c.strip().upper(): c for c in codes if c and c.strip()}
-    if not wanted:
-        return {}
-    rows = Sku.objects.annotate(code_upper=Upper("code")).filter(code_upper__in=list(wanted))
-    return {wanted[u]: pk for u, pk in rows.values_list("code_upper", "pk")}

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from omni.catalog.selectors import sku_facts, sku_ids_by_code
+from omni.catalog.facts import sku_facts, sku_ids_by_code
 from omni.kernel import excel
 from omni.kernel.actors import Actor
 from omni.kernel.errors import DomainError

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_noop
 
 from omni.access.selectors import holders_of
-from omni.catalog.selectors import sku_facts
+from omni.catalog.facts import sku_facts
 from omni.kernel import audit, notices
 from omni.kernel.actors import Actor
 

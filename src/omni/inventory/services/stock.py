@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from omni.catalog.selectors import sku_facts
+from omni.catalog.facts import sku_facts
 from omni.catalog.types import SkuFacts
 from omni.kernel import audit, clock
 from omni.kernel.actors import Actor

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.db.models import F
 
-from omni.catalog.selectors import sku_facts
+from omni.catalog.facts import sku_facts
 from omni.kernel import audit, clock
 from omni.kernel.actors import Actor
 from omni.kernel.errors import NotFound

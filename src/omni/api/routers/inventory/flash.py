@@ -16,7 +16,7 @@ from omni.inventory.services import flash
 from ...auth import request_actor
 from ...pagination import Page, narrow, paginate
 from ...schemas import ERRORS, QueryId
-from .schemas import (
+from .flash_schemas import (
     FlashReservationFilter,
     FlashReservationOut,
     FlashReserveIn,
