@@ -22,6 +22,7 @@ every constraint the server checks on a value's shape is written into the schema
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from functools import cache
 from typing import Annotated, Any, Literal
@@ -118,6 +119,20 @@ _BLANK = r"\x20\xa0\u1680\u2000-\u200a\u202f\u205f\u3000\ufeff"
 LINE_PATTERN = rf"^[^{_CONTROL}]*$"
 NAME_PATTERN = rf"^[^{_CONTROL}]*[^{_CONTROL}{_BLANK}][^{_CONTROL}]*$"
 TEXT_PATTERN = r"^[^\x00]*$"
+
+
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _iso_date(value: Any) -> Any:
+    """A date is "YYYY-MM-DD" text, as the document says (not a number of seconds)."""
+    if isinstance(value, dt.date) or (isinstance(value, str) and _ISO_DATE.match(value)):
+        return value
+    raise PydanticCustomError("date_type", "Input should be a date (YYYY-MM-DD)")
+
+
+# a date in a request: strict ISO text (pydantic alone would take 0 as 1970-01-01)
+Day = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
 def _strip(value: str) -> str:

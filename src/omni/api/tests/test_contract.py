@@ -294,3 +294,22 @@ def test_no_two_schemas_share_a_name():
         name: sorted(w) for name, w in seen.items() if len(w) > 1 and not name.endswith("Params")
     }
     assert not clashes, clashes
+
+
+def test_a_date_is_iso_text_not_a_number():
+    """pydantic alone reads 0 as 1970-01-01: request dates are "YYYY-MM-DD" only."""
+    from django.test import Client
+
+    from omni.access.models import User
+    from omni.ledger.services.accounts import open_account
+    from omni.party.tests.factories import SYSTEM, make_world
+
+    world = make_world()
+    account = open_account(actor=SYSTEM, type_code="cash", customer_id=world.sh_dealer.pk)
+    user = User.objects.create_superuser("root-dates", password="pass-12345678")
+    client = Client()
+    client.force_login(user)
+    url = f"/api/v1/ledger/accounts/{account.pk}/postings"
+    res = client.get(url, {"date_to": "0"})
+    assert res.status_code == 422, res.content
+    assert client.get(url, {"date_to": "2026-12-01"}).status_code == 200

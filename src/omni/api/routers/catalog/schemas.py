@@ -18,6 +18,7 @@ from ...pagination import PageIn
 from ...schemas import (
     LINE_PATTERN,
     Bool,
+    Day,
     Id,
     Input,
     Int,
@@ -482,8 +483,8 @@ class RuleIn(Input):
     subject_id: Id | None = None
     target_kind: TargetKindLiteral
     target_id: Id | None = None
-    valid_from: dt.date | None = None
-    valid_to: dt.date | None = Field(None, description=RULE_DATES)
+    valid_from: Day | None = None
+    valid_to: Day | None = Field(None, description=RULE_DATES)
     note: line_of("catalog.AuthorisationRule", "note") = ""
 
     @model_validator(mode="after")
@@ -501,8 +502,8 @@ class RulePatch(Input):
     subject_id: Id | None = None
     target_kind: TargetKindLiteral = None
     target_id: Id | None = None
-    valid_from: dt.date | None = None
-    valid_to: dt.date | None = Field(None, description=RULE_DATES)
+    valid_from: Day | None = None
+    valid_to: Day | None = Field(None, description=RULE_DATES)
     note: line_of("catalog.AuthorisationRule", "note") = None
 
     @model_validator(mode="after")

@@ -15,7 +15,7 @@ from omni.ledger.calculations import from_minor
 
 from ...auth import request_actor
 from ...pagination import Page, PageIn, narrow, paginate
-from ...schemas import ERRORS, Id, Input, Int, QueryId, line, name
+from ...schemas import ERRORS, Day, Id, Input, Int, QueryId, line, name
 from ..ledger.schemas import PositiveAmount
 
 router = Router()
@@ -145,7 +145,7 @@ TemporaryStatus = Literal["requested", "active", "rejected", "cancelled", "expir
 class TemporaryIn(Input):
     customer_id: Id
     amount: PositiveAmount
-    expires_on: dt.date
+    expires_on: Day
     reason: Reason
     manager_id: Id | None = None
 

@@ -5,15 +5,12 @@ refuses a fraction with `invalid_quantity`), a JSON number is refused."""
 from __future__ import annotations
 
 import datetime as dt
-import re
-from typing import Annotated, Any
+from typing import Annotated
 
 from ninja import Field, Schema
-from pydantic import BeforeValidator
-from pydantic_core import PydanticCustomError
 
 from ...pagination import PageIn
-from ...schemas import Id, Input, Int, QueryBool, QueryId, choices_of, line, name
+from ...schemas import Day, Id, Input, Int, QueryBool, QueryId, choices_of, line, name
 
 # A positive quantity: at most 12 integer digits and 3 decimals, no leading zeros, not 0.
 _POSITIVE = r"(0\.(00[1-9]|0[1-9][0-9]?|[1-9][0-9]{0,2})|[1-9][0-9]{0,11}(\.[0-9]{1,3})?)"
@@ -45,17 +42,6 @@ WarehouseStatusLiteral = choices_of("inventory.Warehouse", "status")
 MoveKindLiteral = choices_of("inventory.Move", "kind")
 ReservationStatusLiteral = choices_of("inventory.Reservation", "status")
 MAX_LINES = 500
-_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-
-
-def _iso_date(value: Any) -> Any:
-    """A date is "YYYY-MM-DD" text, as the document says (not a number of seconds)."""
-    if isinstance(value, dt.date) or (isinstance(value, str) and _ISO_DATE.match(value)):
-        return value
-    raise PydanticCustomError("date_type", "Input should be a date (YYYY-MM-DD)")
-
-
-Day = Annotated[dt.date, BeforeValidator(_iso_date)]
 WarehouseName = name(100)
 Reason = name(200)
 DocumentId = name(64)

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from ninja import Field, Schema
 
 from ...pagination import PageIn
-from ...schemas import Bool, Id, Input, QueryId, line
+from ...schemas import Bool, Day, Id, Input, QueryId, line
 
 # A positive amount with at most 2 decimals and 15 integer digits, no leading zeros, not 0.
 POSITIVE_AMOUNT = r"^(0\.(0[1-9]|[1-9][0-9]?)|[1-9][0-9]{0,14}(\.[0-9]{1,2})?)$"
@@ -89,13 +89,13 @@ class PostingOut(Schema):
 
 
 class PostingFilter(PageIn):
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+    date_from: Day | None = None
+    date_to: Day | None = None
 
 
 class StatementQuery(Schema):
-    date_from: dt.date
-    date_to: dt.date
+    date_from: Day
+    date_to: Day
 
 
 class StatementLineOut(Schema):

@@ -17,7 +17,7 @@ from omni.payment.services import online, refunds, transfers
 
 from ...auth import request_actor
 from ...pagination import Page, PageIn, narrow, paginate
-from ...schemas import ERRORS, Id, Input, QueryId, name
+from ...schemas import ERRORS, Day, Id, Input, QueryId, name
 from ..ledger.schemas import PositiveAmount
 from . import autopay
 
@@ -38,7 +38,7 @@ class TransferIn(Input):
     customer_id: Id
     amount: PositiveAmount
     bank_reference: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
-    paid_on: dt.date
+    paid_on: Day
     payer_name: PayerName  # type: ignore[valid-type]
     voucher: Annotated[
         str,
