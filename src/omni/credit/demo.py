@@ -11,6 +11,10 @@ from decimal import Decimal
 
 from omni.kernel import clock
 from omni.kernel.actors import Actor
+from omni.kernel.errors import DomainError
+from omni.ledger.calculations import from_minor
+from omni.ledger.services.accounts import counter_account
+from omni.ledger.services.posting import post_entry
 from omni.tenancy import directory
 
 from .models import CreditLimit, TemporaryCredit
@@ -42,7 +46,52 @@ def load_credit_demo(*, actor: Actor) -> int:
         made += 1
     if dealers and not TemporaryCredit.objects.exists():
         _temporary_demo(dealers)
+    _usage_demo(actor, dealers[:12])
     return made
+
+
+def _usage_demo(actor: Actor, dealers: list[int]) -> None:
+    """Orders bought on credit over the last months (captures from the credit account, some
+    past their payment term) and a few repayments, so that the credit dashboard, the ageing
+    and the alerts have something to show. Keyed: a second run posts nothing."""
+    rng = random.Random(SEED + 1)
+    today = clock.today()
+    rows = dict(
+        CreditLimit.objects.filter(customer_id__in=dealers).values_list("customer_id", "account_id")
+    )
+    limits = dict(
+        CreditLimit.objects.filter(customer_id__in=dealers).values_list("customer_id", "limit")
+    )
+    for i, customer in enumerate(dealers):
+        if customer not in rows:
+            continue
+        org_id = directory.customers(actor).filter(pk=customer).values_list("org_id", flat=True)
+        sales = counter_account(org_id.get(), "sales")
+        bank = counter_account(org_id.get(), "bank")
+        share = rng.choice([35, 55, 70, 88, 92])  # percent of the limit used over time
+        total = limits[customer] * share // 100
+        parts = [total // 3, total // 3, total - 2 * (total // 3)]
+        for n, (minor, days_ago) in enumerate(zip(parts, (75, 40, 12), strict=True)):
+            _post(
+                actor=actor,
+                kind="capture",
+                lines=[(rows[customer], -from_minor(minor, 2)), (sales, from_minor(minor, 2))],
+                source_type="order",
+                source_id=f"SO-DEMO-{customer}-{n}",
+                memo="订货（授信支付）",
+                business_date=today - dt.timedelta(days=days_ago),
+                key=f"demo:credit-use:{customer}:{n}",
+            )
+        if i % 3 == 0:  # some dealers paid the oldest order back
+            _post(
+                actor=actor,
+                kind="transfer",
+                lines=[(rows[customer], from_minor(parts[0], 2)), (bank, -from_minor(parts[0], 2))],
+                source_type="demo",
+                memo="授信还款",
+                business_date=today - dt.timedelta(days=5),
+                key=f"demo:credit-repay:{customer}",
+            )
 
 
 TEMPORARY = [
@@ -66,3 +115,13 @@ def _temporary_demo(dealers: list[int]) -> None:
         )
         if approve:
             approve_temporary_credit(actor=finance, credit_id=credit.pk, note="同意，到期收回")
+
+
+def _post(**entry: object) -> None:
+    """A demo posting; one the credit left cannot take (a hold of the ledger demo) is left
+    out rather than stopping the demo."""
+    try:
+        post_entry(**entry)  # type: ignore[arg-type]
+    except DomainError as exc:
+        if exc.code != "insufficient_funds":
+            raise

@@ -216,7 +216,7 @@ def dashboard(request: HttpRequest, actor: Actor) -> HttpResponse:
     regions = data.by_region[:12]
     top = data.top_exposure
     totals = {
-        name: from_minor(data.total(name), 2)
+        name: f"{from_minor(data.total(name), 2):,}"
         for name in ("limit", "temporary", "used", "held", "available", "overdue")
     }
     charts = {
