@@ -59,9 +59,9 @@ def test_apply_ask_for_more_resubmit_approve():
     )
     assert c.contacts.get().phone == "13900001111"
     actions = list(
-        AuditEntry.objects.filter(object_type="party.dealerapplication").values_list(
-            "action", flat=True
-        )
+        AuditEntry.objects.filter(object_type="party.dealerapplication")
+        .order_by("id")
+        .values_list("action", flat=True)
     )
     assert actions == [
         "party.application_submitted",
